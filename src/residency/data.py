@@ -17,7 +17,9 @@ def _regions_root() -> Path:
     checkout = Path(__file__).resolve().parents[2] / "regions"
     if checkout.is_dir():
         return checkout
-    raise FileNotFoundError(f"residency data folder not found (looked in {installed} and {checkout})")
+    raise FileNotFoundError(
+        f"residency data folder not found (looked in {installed} and {checkout})"
+    )
 
 
 def regions_path(*parts: str) -> Path:

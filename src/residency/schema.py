@@ -111,7 +111,9 @@ ASSETS: Final = _schema(
     [
         _field("platform", DICT_STRING, "openstack or kubernetes.", False),
         _field("kind", DICT_STRING, "Resource kind: server, volume, node, pod, …", False),
-        _field("asset_id", pa.string(), "Identifier unique within the estate (UUID or uid).", False),
+        _field(
+            "asset_id", pa.string(), "Identifier unique within the estate (UUID or uid).", False
+        ),
         _field("name", pa.string(), "Human name of the resource."),
         _field("scope", pa.string(), "OpenStack project or Kubernetes namespace."),
         _field("region", pa.string(), "Region as the control plane names it."),

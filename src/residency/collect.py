@@ -1,0 +1,136 @@
+"""The collector registry (entry-point group ``residency.collectors``) and what collectors share."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from importlib.metadata import entry_points
+from typing import Any, ClassVar, Protocol
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from pydantic import BaseModel
+
+from residency.kinds import kind_frame
+from residency.schema import SCHEMAS, STRING_MAP
+
+__all__ = [
+    "Batch",
+    "CollectContext",
+    "Collector",
+    "assets_batch",
+    "attributes_array",
+    "collector_types",
+    "coverage_batch",
+]
+
+Batch = tuple[str, pa.Table]
+"""A table name and rows of that table (without ``sweep_id``; the sweep adds it)."""
+
+
+@dataclass
+class CollectContext:
+    """What a collector gets from the sweep: when it runs and where to report progress."""
+
+    sweep_id: str
+    observed_at: dt.datetime
+    progress: Callable[[str, int], None] = field(default=lambda label, rows: None)
+
+
+class Collector(Protocol):
+    """A collector turns one control plane into record batches of the shared tables."""
+
+    type_name: ClassVar[str]
+    Options: ClassVar[type[BaseModel]]
+
+    def __init__(self, source: str, options: BaseModel) -> None: ...
+
+    def collect(self, ctx: CollectContext) -> Iterator[Batch]:
+        """Yield (table, rows); raise only on programming errors, never on API errors."""
+        ...
+
+
+@cache
+def collector_types() -> Mapping[str, type[Collector]]:
+    """Installed collectors by their ``type`` name in the configuration."""
+    found: dict[str, type[Collector]] = {}
+    for ep in entry_points(group="residency.collectors"):
+        found[ep.name] = ep.load()
+    return found
+
+
+_KINDS = kind_frame()
+
+
+def assets_batch(
+    frame: pd.DataFrame,
+    *,
+    source: str,
+    platform: str,
+    observed_at: dt.datetime,
+    attributes: Sequence[str] = (),
+) -> Batch:
+    """Rows of ``assets`` from a frame with at least ``kind`` and ``asset_id``.
+
+    Category and data classes come from the kind registry; the ``attributes`` columns of
+    ``frame`` become the attributes map; any other schema column missing is null.
+    """
+    kinds = _KINDS[_KINDS["platform"] == platform]
+    merged = frame.merge(kinds, on="kind", how="left", validate="many_to_one")
+    unknown = merged.loc[merged["category"].isna(), "kind"].unique()
+    if len(unknown):
+        raise ValueError(f"kinds not in residency.kinds for {platform}: {sorted(unknown)}")
+    merged["source"] = source
+    merged["platform"] = platform
+    merged["observed_at"] = pd.Timestamp(observed_at)
+    table = _to_table("assets", merged.drop(columns=["attributes"], errors="ignore"))
+    index = table.schema.get_field_index("attributes")
+    return "assets", table.set_column(index, "attributes", attributes_array(merged, attributes))
+
+
+def attributes_array(frame: pd.DataFrame, columns: Sequence[str]) -> pa.MapArray:
+    """A ``map<string,string>`` column from ``columns`` of ``frame``, built in bulk."""
+    n = len(frame)
+    if not columns:
+        return pa.array([None] * n, type=STRING_MAP)
+    values = frame[list(columns)].astype(object).to_numpy()
+    present = pd.notna(values)
+    keys = np.broadcast_to(np.asarray(columns, dtype=object), values.shape)[present]
+    items = values[present].astype(str)
+    offsets = np.concatenate([[0], np.cumsum(present.sum(axis=1))]).astype(np.int32)
+    return pa.MapArray.from_arrays(
+        pa.array(offsets, pa.int32()), pa.array(keys, pa.string()), pa.array(items, pa.string())
+    )
+
+
+def coverage_batch(
+    rows: list[Mapping[str, Any]], *, source: str, observed_at: dt.datetime
+) -> Batch:
+    """Rows of ``coverage`` from dicts: kind, status, rows, duration_s, region, error."""
+    frame = pd.DataFrame(rows)
+    frame["source"] = source
+    frame["observed_at"] = pd.Timestamp(observed_at)
+    return "coverage", _to_table("coverage", frame)
+
+
+def _to_table(table: str, frame: pd.DataFrame) -> pa.Table:
+    schema = SCHEMAS[table]
+    columns = {}
+    for f in schema:
+        if f.name == "sweep_id":
+            continue
+        if f.name in frame.columns:
+            columns[f.name] = frame[f.name]
+        else:
+            columns[f.name] = pd.Series([None] * len(frame), dtype=object)
+    out_schema = pa.schema([f for f in schema if f.name != "sweep_id"])
+    plain = pa.schema(
+        [
+            f.with_type(f.type.value_type) if pa.types.is_dictionary(f.type) else f
+            for f in out_schema
+        ]
+    )
+    return pa.Table.from_pandas(pd.DataFrame(columns), schema=plain, preserve_index=False)

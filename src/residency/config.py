@@ -1,0 +1,157 @@
+"""The sweep configuration (``residency.yaml``): area, sources, sites, exemptions, store."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from residency.errors import ConfigError
+from residency.yamlio import YamlDocument, load_yaml, validate_document
+
+__all__ = [
+    "Config",
+    "ExemptionConfig",
+    "SiteConfig",
+    "SourceConfig",
+    "load_config",
+]
+
+Requirement = Literal["location", "control"]
+
+
+def _upper_code(value: Any) -> Any:
+    if value is False:
+        # YAML 1.1 reads an unquoted NO (Norway) as false.
+        raise ValueError("YAML read this as false: write the country code 'NO' in quotes")
+    return value.upper() if isinstance(value, str) else value
+
+
+class SiteConfig(BaseModel):
+    """A user's own site: a region (and optionally zone) of a source, and where it is."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    region: str = Field(min_length=1)
+    zone: str | None = None
+    source: str | None = Field(default=None, description="Only for this source; all if unset.")
+    country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    subdivision: str | None = Field(default=None, pattern=r"^[A-Z]{2}-[A-Z0-9]{1,3}$")
+    city: str | None = None
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    operator: str | None = None
+    operator_jurisdiction: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+
+    _codes = field_validator("country", "operator_jurisdiction", "subdivision", mode="before")(
+        _upper_code
+    )
+
+    @model_validator(mode="after")
+    def _where(self) -> SiteConfig:
+        if self.country is None and (self.lat is None or self.lon is None):
+            raise ValueError("a site needs a country, or lat and lon to find it from")
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("give both lat and lon, or neither")
+        return self
+
+
+class ExemptionConfig(BaseModel):
+    """An accepted deviation: turns a matching ``fail`` into ``exempted`` until it expires."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rule: str = Field(min_length=1, description="Rule id, or a glob such as 'placement.*'.")
+    subject: str = Field(
+        min_length=1, description="Glob over 'source/kind/name' or the subject id."
+    )
+    reason: str = Field(min_length=1)
+    owner: str = Field(min_length=1)
+    expires: dt.date
+
+
+class SourceConfig(BaseModel):
+    """One cloud or cluster to sweep; the collector named by ``type`` validates the rest."""
+
+    model_config = ConfigDict(extra="allow")
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    type: str = Field(min_length=1)
+
+    @property
+    def options(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+class Config(BaseModel):
+    """The whole configuration file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    area: str = "eu"
+    area_files: list[Path] = Field(default_factory=list)
+    requirements: list[Requirement] = Field(default_factory=lambda: ["location", "control"])
+    store: str = "./residency-store"
+    sources: list[SourceConfig] = Field(min_length=1)
+    sites: list[SiteConfig] = Field(default_factory=list)
+    exemptions: list[ExemptionConfig] = Field(default_factory=list)
+    base_dir: Path = Field(default=Path("."), exclude=True)
+
+    @field_validator("sources")
+    @classmethod
+    def _unique_sources(cls, sources: list[SourceConfig]) -> list[SourceConfig]:
+        names = [s.name for s in sources]
+        duplicated = sorted({n for n in names if names.count(n) > 1})
+        if duplicated:
+            raise ValueError(f"source names must be unique, repeated: {', '.join(duplicated)}")
+        return sources
+
+    @field_validator("requirements")
+    @classmethod
+    def _some_requirement(cls, value: list[Requirement]) -> list[Requirement]:
+        if not value:
+            raise ValueError("name at least one of: location, control")
+        return sorted(set(value), key=["location", "control"].index)
+
+    def resolve(self, path: str | Path) -> Path:
+        """A path from the file, relative to the file's folder."""
+        path = Path(path).expanduser()
+        return path if path.is_absolute() else self.base_dir / path
+
+    def store_location(self) -> str:
+        """The store as a local path or a filesystem URL."""
+        return self.store if "://" in self.store else str(self.resolve(self.store))
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate ``path``; any mistake is one ``ConfigError`` naming file, line and key."""
+    doc = load_yaml(path, "configuration file")
+    config = validate_document(doc, Config, "configuration")
+    config.base_dir = path.parent.resolve()
+    config.area_files = [config.resolve(p) for p in config.area_files]
+    _validate_source_options(doc, config)
+    return config
+
+
+def _validate_source_options(doc: YamlDocument, config: Config) -> None:
+    from residency.collect import collector_types
+
+    known = collector_types()
+    for index, source in enumerate(config.sources):
+        collector = known.get(source.type)
+        if collector is None:
+            raise ConfigError(
+                f"{doc.where(['sources', index, 'type'])}: configuration key "
+                f"'sources.{index}.type': unknown source type '{source.type}' "
+                f"(installed: {', '.join(sorted(known)) or 'none'})"
+            )
+        try:
+            collector.Options.model_validate(source.options)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            loc = ["sources", index, *[p for p in first["loc"] if isinstance(p, str | int)]]
+            message = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
+            key = ".".join(str(p) for p in loc)
+            raise ConfigError(f"{doc.where(loc)}: configuration key '{key}': {message}") from None

@@ -1,0 +1,378 @@
+"""The rule registry: declarative rules, registered once, vectorised over whole tables.
+
+Every rule names the CISPE / CADA clauses it checks. Reference ids:
+
+- ``CISPE-def-N``: definition N of the CISPE Sovereignty & Resilience Framework
+  (3 Control Plane, 4 Critical Assets, 5 Critical Data, 7 Data Plane, 8 DGAS, 13 Non-sovereign
+  entity, 14 Operational autonomy); ``CISPE-badge-sovereign``: the Sovereign Cloud Service Badge.
+- ``CADA-II-<level>.<criterion>``: Annex II of the proposed Cloud and AI Development Act,
+  Union assurance level 1–4 and the criterion's name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Final, Literal
+
+import numpy as np
+import pandas as pd
+
+from residency.areas import INSIDE, OUTSIDE, Area
+from residency.config import ExemptionConfig
+from residency.kinds import KINDS, kinds_in_category
+from residency.schema import CATEGORIES
+
+__all__ = ["REGISTRY", "EvaluationInput", "Rule", "evaluate", "register"]
+
+Requirement = Literal["location", "control"]
+FINDING_COLUMNS: Final = [
+    "source",
+    "rule_id",
+    "subject_table",
+    "subject_id",
+    "subject_kind",
+    "subject_name",
+    "status",
+    "message",
+    "evidence",
+]
+
+
+@dataclass
+class EvaluationInput:
+    """What rules read: assets joined with their placements, coverage, and area membership."""
+
+    assets: pd.DataFrame
+    coverage: pd.DataFrame
+    area: Area
+    location: np.ndarray  # INSIDE / OUTSIDE / UNKNOWN per asset, by where it sits
+    control: np.ndarray  # INSIDE / OUTSIDE / UNKNOWN per asset, by its operator's jurisdiction
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    refs: tuple[str, ...]
+    severity: str
+    reads: tuple[str, ...]
+    requirement: Requirement
+    doc: str
+    evaluate: Callable[[EvaluationInput], pd.DataFrame]
+
+
+REGISTRY: dict[str, Rule] = {}
+
+
+def register(rule: Rule) -> Rule:
+    """Add ``rule`` to the registry; ids are unique."""
+    if rule.id in REGISTRY:
+        raise ValueError(f"rule {rule.id} registered twice")
+    REGISTRY[rule.id] = rule
+    return rule
+
+
+def _describe(assets: pd.DataFrame) -> pd.Series:
+    name = assets["name"].fillna(assets["asset_id"]).astype(str)
+    where = assets["region"].fillna("no region").astype(str)
+    return (
+        assets["kind"].astype(str)
+        + " "
+        + name
+        + " ("
+        + assets["source"].astype(str)
+        + ", "
+        + where
+        + ")"
+    )
+
+
+def _place(assets: pd.DataFrame) -> pd.Series:
+    city = assets["city"].fillna("").astype(str)
+    return assets["country"].fillna("?").astype(str) + np.where(city != "", " (" + city + ")", "")
+
+
+def _verdicts(
+    subjects: pd.DataFrame,
+    membership: np.ndarray,
+    rule_id: str,
+    inside: str,
+    outside: str,
+    unknown: str,
+) -> pd.DataFrame:
+    status = np.select(
+        [membership == INSIDE, membership == OUTSIDE], ["pass", "fail"], default="unknown"
+    )
+    described = _describe(subjects)
+    message = np.select(
+        [membership == INSIDE, membership == OUTSIDE],
+        [(described + inside).to_numpy(), (described + outside).to_numpy()],
+        default=(described + unknown).to_numpy(),
+    )
+    return pd.DataFrame(
+        {
+            "source": subjects["source"].to_numpy(),
+            "rule_id": rule_id,
+            "subject_table": "assets",
+            "subject_id": subjects["asset_id"].to_numpy(),
+            "subject_kind": subjects["kind"].to_numpy(),
+            "subject_name": subjects["name"].to_numpy(),
+            "status": status,
+            "message": message,
+            "evidence": (
+                "basis=" + subjects["basis"].astype(str) + ": " + subjects["evidence"].astype(str)
+            ).to_numpy(),
+        }
+    )
+
+
+def _coverage_gaps(data: EvaluationInput, rule_id: str, kinds: frozenset[str]) -> pd.DataFrame:
+    cov = data.coverage
+    gaps = cov[cov["status"].ne("ok") & cov["kind"].isin(kinds)]
+    region = gaps["region"].fillna("all regions").astype(str)
+    subject = (
+        gaps["source"].astype(str)
+        + "/"
+        + gaps["region"].fillna("*").astype(str)
+        + "/"
+        + gaps["kind"].astype(str)
+    )
+    return pd.DataFrame(
+        {
+            "source": gaps["source"].to_numpy(),
+            "rule_id": rule_id,
+            "subject_table": "coverage",
+            "subject_id": subject.to_numpy(),
+            "subject_kind": gaps["kind"].to_numpy(),
+            "subject_name": (gaps["kind"].astype(str) + " in " + region).to_numpy(),
+            "status": "unknown",
+            "message": (
+                "could not list "
+                + gaps["kind"].astype(str)
+                + " in "
+                + gaps["source"].astype(str)
+                + " "
+                + region
+                + " ("
+                + gaps["status"].astype(str)
+                + "): what is there is unproven"
+            ).to_numpy(),
+            "evidence": (
+                "coverage "
+                + gaps["status"].astype(str)
+                + ": "
+                + gaps["error"].fillna("").astype(str)
+            ).to_numpy(),
+        }
+    )
+
+
+def _not_applicable(rule_id: str, what: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "source": ["*"],
+            "rule_id": [rule_id],
+            "subject_table": ["assets"],
+            "subject_id": ["*"],
+            "subject_kind": ["*"],
+            "subject_name": [None],
+            "status": ["not_applicable"],
+            "message": [f"no {what} in this sweep"],
+            "evidence": ["no assets of the kinds this rule reads, and no coverage gaps"],
+        }
+    )
+
+
+def _combine(rule_id: str, what: str, parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    parts = [p for p in parts if len(p)]
+    return pd.concat(parts, ignore_index=True) if parts else _not_applicable(rule_id, what)
+
+
+_CATEGORY_TEXT: Final = {
+    "data_plane": ("Data Plane components", ("CISPE-def-4", "CISPE-def-7")),
+    "customer_resource": (
+        "storage, compute and network resources made available to the customer",
+        ("CISPE-def-4",),
+    ),
+    "control_plane": ("Control Plane components", ("CISPE-def-3", "CISPE-def-4")),
+    "network_security": (
+        "network and security controls (SDN, DNS, IPAM, secret stores)",
+        ("CISPE-def-4",),
+    ),
+    "identity_recovery": (
+        "identity and recovery systems (directories, backup and restore)",
+        ("CISPE-def-4",),
+    ),
+}
+
+
+def _placement_rule(category: str) -> Rule:
+    rule_id = f"placement.{category}"
+    what, cispe = _CATEGORY_TEXT[category]
+    kinds = kinds_in_category(category)
+
+    def evaluate_placement(data: EvaluationInput) -> pd.DataFrame:
+        mask = data.assets["category"].eq(category).to_numpy()
+        subjects = data.assets[mask]
+        area = data.area.name
+        verdicts = _verdicts(
+            subjects,
+            data.location[mask],
+            rule_id,
+            inside=(" is in " + _place(subjects) + ", inside " + area).to_numpy(),
+            outside=(" is in " + _place(subjects) + ", outside " + area).to_numpy(),
+            unknown=" cannot be placed: " + subjects["evidence"].astype(str).to_numpy(),
+        )
+        return _combine(rule_id, what, [verdicts, _coverage_gaps(data, rule_id, kinds)])
+
+    return Rule(
+        id=rule_id,
+        title=f"{what.capitalize()} sit inside the area",
+        refs=(
+            *cispe,
+            "CISPE-def-8",
+            "CADA-II-1.infrastructure-location",
+            "CADA-II-1.data-residency",
+        ),
+        severity="medium" if category == "network_security" else "high",
+        reads=("assets", "placements", "coverage"),
+        requirement="location",
+        doc=(
+            f"Every Critical Asset of category {category} ({', '.join(sorted(kinds))}) is placed "
+            "in a country or subdivision of the configured area. An asset whose place cannot be "
+            "established, or a kind that could not be listed, is unknown, never pass. CISPE counts "
+            f"{what} among Critical Assets; CADA Annex II Level 1 requires infrastructure and "
+            "assets to be located, and customer data including metadata and telemetry to "
+            "remain, in the Union."
+        ),
+        evaluate=evaluate_placement,
+    )
+
+
+def _evaluate_control(data: EvaluationInput) -> pd.DataFrame:
+    rule_id = "control.operator"
+    assets = data.assets
+    operator = assets["operator"].fillna("an operator of unknown jurisdiction").astype(str)
+    jurisdiction = assets["operator_jurisdiction"].fillna("?").astype(str)
+    area = data.area.name
+    located_inside = data.location == INSIDE
+    outside = (
+        " runs on a site operated by "
+        + operator
+        + " (controlled from "
+        + jurisdiction
+        + "), outside "
+        + area
+    ).to_numpy()
+    outside = np.where(
+        located_inside,
+        np.char.add(outside.astype(str), " — although the site itself is inside " + area),
+        outside,
+    )
+    verdicts = _verdicts(
+        assets,
+        data.control,
+        rule_id,
+        inside=(
+            " runs on a site operated by " + operator + " (" + jurisdiction + "), inside " + area
+        ).to_numpy(),
+        outside=outside,
+        unknown=" runs on a site whose operator's jurisdiction is not known",
+    )
+    kinds = frozenset(k.name for k in KINDS)
+    return _combine(rule_id, "assets", [verdicts, _coverage_gaps(data, rule_id, kinds)])
+
+
+for _category in CATEGORIES:
+    register(_placement_rule(_category))
+
+register(
+    Rule(
+        id="control.operator",
+        title="Sites of Critical Assets are operated under the area's jurisdiction",
+        refs=(
+            "CISPE-badge-sovereign",
+            "CISPE-def-13",
+            "CADA-II-3.no-third-country-control",
+            "CADA-II-4.no-third-country-control",
+        ),
+        severity="high",
+        reads=("assets", "placements", "coverage"),
+        requirement="control",
+        doc=(
+            "The operator of the site or provider region that hosts each Critical Asset is "
+            "controlled from a country inside the area. Location and control are separate "
+            "questions: a Frankfurt region of a US-headquartered provider is inside by location "
+            "and outside by control. CISPE's Sovereign badge requires sovereign ownership and "
+            "control; CADA Annex II Levels 3 and 4 exclude third-country control."
+        ),
+        evaluate=_evaluate_control,
+    )
+)
+
+
+def _glob_mask(values: pd.Series, pattern: str) -> np.ndarray:
+    return values.astype(str).str.match(fnmatch.translate(pattern)).to_numpy()
+
+
+def apply_exemptions(
+    findings: pd.DataFrame, exemptions: Sequence[ExemptionConfig], today: dt.date
+) -> pd.DataFrame:
+    """Turn matching ``fail``s into ``exempted`` while the exemption runs; note expired ones."""
+    if not exemptions or findings.empty:
+        return findings
+    findings = findings.copy()
+    path = (
+        findings["source"].astype(str)
+        + "/"
+        + findings["subject_kind"].astype(str)
+        + "/"
+        + findings["subject_name"].fillna(findings["subject_id"]).astype(str)
+    )
+    for exemption in exemptions:
+        failing = findings["status"].eq("fail").to_numpy()
+        match = (
+            failing
+            & _glob_mask(findings["rule_id"], exemption.rule)
+            & (
+                _glob_mask(path, exemption.subject)
+                | _glob_mask(findings["subject_id"], exemption.subject)
+            )
+        )
+        if not match.any():
+            continue
+        if exemption.expires >= today:
+            findings.loc[match, "status"] = "exempted"
+            findings.loc[match, "message"] = findings.loc[match, "message"] + (
+                f" — exempted until {exemption.expires} by {exemption.owner}: {exemption.reason}"
+            )
+        else:
+            findings.loc[match, "message"] = findings.loc[match, "message"] + (
+                f" — the exemption by {exemption.owner} expired on {exemption.expires}"
+            )
+    return findings
+
+
+def evaluate(
+    data: EvaluationInput,
+    requirements: Sequence[str],
+    exemptions: Sequence[ExemptionConfig] = (),
+    today: dt.date | None = None,
+) -> pd.DataFrame:
+    """Run every registered rule whose requirement is configured; one frame of findings."""
+    frames = []
+    for rule in REGISTRY.values():
+        if rule.requirement not in requirements:
+            frame = _not_applicable(rule.id, f"{rule.requirement} requirement configured")
+            frame["message"] = f"the configuration does not require {rule.requirement}"
+        else:
+            frame = rule.evaluate(data)
+        frame["severity"] = rule.severity
+        frame["refs"] = [list(rule.refs)] * len(frame)
+        frames.append(frame[[*FINDING_COLUMNS, "severity", "refs"]])
+    findings = pd.concat(frames, ignore_index=True)
+    findings["area"] = data.area.name
+    return apply_exemptions(findings, exemptions, today or dt.date.today())

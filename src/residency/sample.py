@@ -1,0 +1,538 @@
+"""The sample estate: a seeded, scalable description of two OpenStack clouds and a cluster.
+
+It is the single description that the ``sample`` collector turns into tables directly,
+and that the local OpenStack and Kubernetes API endpoints serve over HTTP. Violations
+are planted on purpose and listed in ``Estate.planted`` so that tests and the demo can
+check the rules find every one of them.
+
+Everything is generated with numpy in bulk; ``scale`` multiplies row counts without
+changing the estate's shape (the same regions, sources and planted cases).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+__all__ = ["Estate", "PlantedCase", "SampleSource", "generate_estate"]
+
+_HEX = np.array(list("0123456789abcdef"))
+
+
+@dataclass(frozen=True)
+class PlantedCase:
+    """A deliberate problem in the estate and the verdict the rules must reach on it."""
+
+    rule: str
+    status: str
+    source: str
+    name_prefix: str
+    why: str
+
+
+@dataclass
+class SampleSource:
+    """One cloud or cluster of the estate: its resources per kind and its faults."""
+
+    name: str
+    platform: str
+    provider: str | None
+    auth_url: str
+    regions: dict[str, list[str]]
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    # (region or None, kind) -> (coverage status, error message)
+    faults: dict[tuple[str | None, str], tuple[str, str]] = field(default_factory=dict)
+
+
+@dataclass
+class Estate:
+    seed: int
+    scale: float
+    sources: list[SampleSource]
+    planted: list[PlantedCase]
+
+    def source(self, name: str) -> SampleSource:
+        return next(s for s in self.sources if s.name == name)
+
+    def config(self, store: str, today: dt.date | None = None) -> dict[str, Any]:
+        """A ``residency.yaml`` for sweeping this estate with the ``sample`` collector."""
+        today = today or dt.date.today()
+        return {
+            "area": "eu",
+            "requirements": ["location", "control"],
+            "store": store,
+            "sources": [
+                {"name": "sample-estate", "type": "sample", "seed": self.seed, "scale": self.scale}
+            ],
+            "sites": SITES,
+            "exemptions": [
+                {
+                    "rule": "placement.*",
+                    "subject": "ovh-public/server/dr-replica-*",
+                    "reason": "Disaster-recovery replicas in Canada, approved by the DPO",
+                    "owner": "dpo@example.eu",
+                    "expires": (today + dt.timedelta(days=365)).isoformat(),
+                },
+                {
+                    "rule": "placement.data_plane",
+                    "subject": "ovh-public/server/legacy-ftp-*",
+                    "reason": "Legacy FTP gateway, to be migrated",
+                    "owner": "ops@example.eu",
+                    "expires": (today - dt.timedelta(days=30)).isoformat(),
+                },
+            ],
+        }
+
+
+# The private cloud's own sites: fra1 is declared by country, ams1 only by coordinates
+# (its country comes from the polygons); the "lab" region is deliberately undeclared.
+SITES: list[dict[str, Any]] = [
+    {
+        "source": "nordlys",
+        "region": "fra1",
+        "country": "DE",
+        "city": "Frankfurt am Main",
+        "lat": 50.1109,
+        "lon": 8.6821,
+        "operator": "Nordlys Cloud GmbH",
+        "operator_jurisdiction": "DE",
+    },
+    {
+        "source": "nordlys",
+        "region": "ams1",
+        "city": "Amsterdam",
+        "lat": 52.3676,
+        "lon": 4.9041,
+        "operator": "Nordlys Cloud B.V.",
+        "operator_jurisdiction": "NL",
+    },
+]
+
+
+class _Ids:
+    """Deterministic UUID-shaped identifiers, generated in bulk."""
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        self._rng = rng
+
+    def uuids(self, n: int) -> npt.NDArray[np.str_]:
+        raw = np.frombuffer(self._rng.bytes(16 * n), dtype=np.uint8).reshape(n, 16)
+        digits = np.stack([raw >> 4, raw & 15], axis=-1).reshape(n, 32)
+        digits[:, 12] = 4  # version 4
+        chars = _HEX[digits]
+        dash = np.full((n, 1), "-")
+        parts = [chars[:, 0:8], dash, chars[:, 8:12], dash, chars[:, 12:16], dash]
+        parts += [chars[:, 16:20], dash, chars[:, 20:32]]
+        return np.ascontiguousarray(np.concatenate(parts, axis=1)).view("<U36").ravel()
+
+    def hex(self, n: int, width: int) -> npt.NDArray[np.str_]:
+        digits = self._rng.integers(0, 16, size=(n, width))
+        return np.ascontiguousarray(_HEX[digits]).view(f"<U{width}").ravel()
+
+
+def _names(prefix: str, n: int, start: int = 0) -> npt.NDArray[np.str_]:
+    return np.char.add(f"{prefix}-", np.arange(start, start + n).astype(str))
+
+
+def _count(base: int, scale: float) -> int:
+    return max(1, round(base * scale))
+
+
+def _frame(kind: str, n: int, ids: _Ids, **columns: Any) -> pd.DataFrame:
+    frame = pd.DataFrame({"kind": np.full(n, kind), "asset_id": ids.uuids(n)})
+    for name, value in columns.items():
+        frame[name] = value if not np.isscalar(value) else np.full(n, value, dtype=object)
+    return frame
+
+
+def _openstack_region(
+    region: str,
+    zones: list[str],
+    counts: dict[str, int],
+    projects: npt.NDArray[np.str_],
+    rng: np.random.Generator,
+    ids: _Ids,
+    provider: str | None,
+    server_names: dict[str, npt.NDArray[np.str_]] | None = None,
+) -> dict[str, pd.DataFrame]:
+    """Resources of one OpenStack region, shaped like what Nova/Cinder/Neutron/… return."""
+    frames: dict[str, pd.DataFrame] = {}
+
+    def common(n: int) -> dict[str, Any]:
+        return {
+            "region": region,
+            "zone": rng.choice(np.array(zones), n),
+            "scope": rng.choice(projects, n),
+            "provider": provider,
+        }
+
+    names = (server_names or {}).get(region)
+    n_servers = counts["server"] + (len(names) if names is not None else 0)
+    server_names_all = _names(f"{region.lower()}-vm", counts["server"])
+    if names is not None:
+        server_names_all = np.concatenate([names, server_names_all])
+    servers = _frame("server", n_servers, ids, name=server_names_all, **common(n_servers))
+    servers["host"] = np.char.add(
+        f"{region.lower()}-cmp", rng.integers(1, 40, n_servers).astype(str)
+    )
+    servers["flavor"] = rng.choice(np.array(["b2-7", "b2-15", "c2-30", "r2-60"]), n_servers)
+    servers["status"] = rng.choice(np.array(["ACTIVE", "ACTIVE", "ACTIVE", "SHUTOFF"]), n_servers)
+    frames["server"] = servers
+
+    n_vol = counts["volume"]
+    volumes = _frame(
+        "volume", n_vol, ids, name=_names(f"{region.lower()}-vol", n_vol), **common(n_vol)
+    )
+    attached = rng.random(n_vol) < 0.6
+    volumes["parent_id"] = np.where(
+        attached, rng.choice(servers["asset_id"].to_numpy(), n_vol), None
+    )
+    volumes["volume_type"] = rng.choice(np.array(["classic", "high-speed"]), n_vol)
+    volumes["size_gb"] = rng.integers(10, 2000, n_vol).astype(str)
+    volumes["encrypted"] = np.where(rng.random(n_vol) < 0.7, "true", "false")
+    frames["volume"] = volumes
+
+    n_backup = counts["backup"]
+    backups = _frame(
+        "backup",
+        n_backup,
+        ids,
+        name=_names(f"{region.lower()}-backup", n_backup),
+        **common(n_backup),
+    )
+    backups["container"] = "volumebackups"
+    frames["backup"] = backups
+
+    for kind, prefix in (
+        ("snapshot", "snap"),
+        ("image", "img"),
+        ("object_container", "bucket"),
+        ("network", "net"),
+        ("subnet", "subnet"),
+        ("router", "router"),
+        ("floating_ip", "fip"),
+        ("security_group", "sg"),
+        ("secret_container", "keys"),
+    ):
+        n = counts[kind]
+        frames[kind] = _frame(
+            kind, n, ids, name=_names(f"{region.lower()}-{prefix}", n), **common(n)
+        )
+    fips = frames["floating_ip"]
+    fips["address"] = np.char.add("203.0.113.", rng.integers(1, 254, len(fips)).astype(str))
+    return frames
+
+
+def _concat(parts: list[dict[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:
+    kinds = {k for part in parts for k in part}
+    return {k: pd.concat([p[k] for p in parts if k in p], ignore_index=True) for k in sorted(kinds)}
+
+
+def _nordlys(
+    rng: np.random.Generator, ids: _Ids, scale: float, kube_nodes: dict[str, int]
+) -> SampleSource:
+    regions = {"fra1": ["fra1-a", "fra1-b"], "ams1": ["ams1-a"], "lab": ["lab-a"]}
+    projects = np.array(["web-shop", "payments", "analytics", "platform"])
+    base = {
+        "server": 40,
+        "volume": 60,
+        "backup": 10,
+        "snapshot": 8,
+        "image": 6,
+        "object_container": 6,
+        "network": 5,
+        "subnet": 6,
+        "router": 2,
+        "floating_ip": 10,
+        "security_group": 8,
+        "secret_container": 4,
+    }
+    parts = []
+    for region, zones in regions.items():
+        factor = 0.1 if region == "lab" else 1.0
+        counts = {k: _count(v * factor, scale) for k, v in base.items()}
+        node_names = {r: _names(f"kube-{r}-node", n) for r, n in kube_nodes.items()}
+        parts.append(_openstack_region(region, zones, counts, projects, rng, ids, None, node_names))
+    frames = _concat(parts)
+    frames["project"] = _frame(
+        "project", len(projects), ids, name=projects, region="fra1", scope="Default"
+    )
+    return SampleSource(
+        name="nordlys",
+        platform="openstack",
+        provider=None,
+        auth_url="https://keystone.nordlys.example:5000/v3",
+        regions=regions,
+        frames=frames,
+        faults={
+            ("fra1", "secret_container"): (
+                "forbidden",
+                "403 Forbidden: policy does not allow secret_containers:get for this role",
+            )
+        },
+    )
+
+
+def _ovh(rng: np.random.Generator, ids: _Ids, scale: float) -> SampleSource:
+    regions = {"GRA11": ["nova"], "DE1": ["nova"], "BHS5": ["nova"]}
+    projects = np.array(["c0ffee00c0ffee00c0ffee00c0ffee00", "deadbeefdeadbeefdeadbeefdeadbeef"])
+    base = {
+        "server": 30,
+        "volume": 40,
+        "backup": 6,
+        "snapshot": 4,
+        "image": 4,
+        "object_container": 4,
+        "network": 3,
+        "subnet": 3,
+        "router": 1,
+        "floating_ip": 6,
+        "security_group": 4,
+        "secret_container": 2,
+    }
+    parts = []
+    for region, zones in regions.items():
+        counts = {k: _count(v * (0.4 if region == "BHS5" else 1.0), scale) for k, v in base.items()}
+        planted = (
+            {"BHS5": np.array(["dr-replica-0", "dr-replica-1", "legacy-ftp-0"])}
+            if region == "BHS5"
+            else None
+        )
+        parts.append(
+            _openstack_region(region, zones, counts, projects, rng, ids, "ovhcloud", planted)
+        )
+    return SampleSource(
+        name="ovh-public",
+        platform="openstack",
+        provider="ovhcloud",
+        auth_url="https://auth.cloud.ovh.net/v3",
+        regions=regions,
+        frames=_concat(parts),
+    )
+
+
+def _kube(rng: np.random.Generator, ids: _Ids, scale: float, nordlys: SampleSource) -> SampleSource:
+    servers = nordlys.frames["server"]
+    node_servers = servers[servers["name"].str.startswith("kube-")]
+    nodes_os = pd.DataFrame(
+        {
+            "kind": "node",
+            "asset_id": ids.uuids(len(node_servers)),
+            "name": node_servers["name"].to_numpy(),
+            "region": node_servers["region"].to_numpy(),
+            "zone": node_servers["zone"].to_numpy(),
+            "parent_id": node_servers["asset_id"].to_numpy(),
+            "provider_id": np.char.add(
+                "openstack:///", node_servers["asset_id"].to_numpy().astype(str)
+            ),
+            "pool": "general",
+            "provider": None,
+        }
+    )
+    n_burst = _count(3, scale)
+    burst_zones = rng.choice(np.array(["eu-central-1a", "eu-central-1b"]), n_burst)
+    nodes_aws = pd.DataFrame(
+        {
+            "kind": "node",
+            "asset_id": ids.uuids(n_burst),
+            "name": _names("burst-node", n_burst),
+            "region": "eu-central-1",
+            "zone": burst_zones,
+            "parent_id": None,
+            "provider_id": np.char.add(
+                np.char.add(np.char.add("aws:///", burst_zones), "/i-0"), ids.hex(n_burst, 16)
+            ),
+            "pool": "burst",
+            "provider": "aws",
+        }
+    )
+    nodes_edge = pd.DataFrame(
+        {
+            "kind": "node",
+            "asset_id": ids.uuids(1),
+            "name": ["edge-node-0"],
+            "region": [None],
+            "zone": [None],
+            "parent_id": [None],
+            "provider_id": [None],
+            "pool": ["edge"],
+            "provider": [None],
+        }
+    )
+    nodes = pd.concat([nodes_os, nodes_aws, nodes_edge], ignore_index=True)
+    nodes["host"] = nodes["name"]
+    nodes["kubelet_version"] = "v1.31.4"
+
+    namespaces = np.array(["shop", "payments", "analytics", "monitoring", "kube-system"])
+    n_pods = max(_count(600, scale), len(nodes))
+    on_node = rng.integers(0, len(nodes), n_pods)
+    # Every node runs at least one pod, so each planted node case reaches the pod level.
+    on_node[: len(nodes)] = np.arange(len(nodes))
+    pods = _frame(
+        "pod", n_pods, ids, name=_names("pod", n_pods), scope=rng.choice(namespaces, n_pods)
+    )
+    pods["parent_id"] = nodes["asset_id"].to_numpy()[on_node]
+    pods["node_name"] = nodes["name"].to_numpy()[on_node]
+    pods["region"] = nodes["region"].to_numpy()[on_node]
+    pods["zone"] = nodes["zone"].to_numpy()[on_node]
+    pods["provider"] = nodes["provider"].to_numpy()[on_node]
+    pods["image"] = rng.choice(
+        np.array(
+            [
+                "registry.nordlys.example/shop/web:1.4",
+                "docker.io/library/nginx:1.27",
+                "quay.io/prometheus/prometheus:v2.53.0",
+            ]
+        ),
+        n_pods,
+    )
+
+    workloads = _frame(
+        "workload",
+        _count(20, scale),
+        ids,
+        name=_names("deploy", _count(20, scale)),
+        scope=rng.choice(namespaces, _count(20, scale)),
+    )
+    workloads["workload_kind"] = rng.choice(
+        np.array(["Deployment", "StatefulSet", "DaemonSet"]), len(workloads)
+    )
+
+    volumes = nordlys.frames["volume"]
+    csi_volumes = volumes[volumes["region"].isin(["fra1", "ams1"])].head(_count(12, scale))
+    pvs = pd.DataFrame(
+        {
+            "kind": "persistent_volume",
+            "asset_id": ids.uuids(len(csi_volumes)),
+            "name": np.char.add("pvc-", ids.uuids(len(csi_volumes))),
+            "region": csi_volumes["region"].to_numpy(),
+            "zone": csi_volumes["zone"].to_numpy(),
+            "parent_id": csi_volumes["asset_id"].to_numpy(),
+            "csi_driver": "cinder.csi.openstack.org",
+            "volume_handle": csi_volumes["asset_id"].to_numpy(),
+        }
+    )
+    pvcs = _frame(
+        "persistent_volume_claim",
+        len(pvs),
+        ids,
+        name=_names("data", len(pvs)),
+        scope=rng.choice(namespaces, len(pvs)),
+    )
+    pvcs["parent_id"] = pvs["asset_id"].to_numpy()
+    pvcs["region"] = pvs["region"].to_numpy()
+    pvcs["zone"] = pvs["zone"].to_numpy()
+
+    small = {
+        "storage_class": ["csi-cinder-fra1", "csi-cinder-ams1"],
+        "service": ["shop-web", "payments-api", "grafana", "prometheus"],
+        "ingress": ["shop", "grafana"],
+        "config_map": ["fluent-bit-config", "otel-collector-config", "coredns"],
+        "webhook": ["cert-manager-webhook", "policy-validator"],
+    }
+    frames: dict[str, pd.DataFrame] = {
+        "node": nodes,
+        "pod": pods,
+        "workload": workloads,
+        "persistent_volume": pvs,
+        "persistent_volume_claim": pvcs,
+    }
+    for kind, names in small.items():
+        frames[kind] = _frame(kind, len(names), ids, name=np.array(names), scope="kube-system")
+    return SampleSource(
+        name="kube-prod",
+        platform="kubernetes",
+        provider=None,
+        auth_url="https://kube-prod.nordlys.example:6443",
+        regions={"fra1": ["fra1-a", "fra1-b"], "ams1": ["ams1-a"]},
+        frames=frames,
+        faults={(None, "network_policy"): ("error", "timed out after 3 attempts (30 s each)")},
+    )
+
+
+PLANTED: list[PlantedCase] = [
+    PlantedCase(
+        "placement.data_plane",
+        "fail",
+        "ovh-public",
+        "bhs5-vm",
+        "servers in OVHcloud BHS5 (Beauharnois, Canada)",
+    ),
+    PlantedCase(
+        "placement.data_plane",
+        "fail",
+        "ovh-public",
+        "bhs5-vol",
+        "volumes in OVHcloud BHS5 (Canada)",
+    ),
+    PlantedCase(
+        "placement.identity_recovery",
+        "fail",
+        "ovh-public",
+        "bhs5-backup",
+        "volume backups kept in Canada",
+    ),
+    PlantedCase(
+        "placement.data_plane",
+        "exempted",
+        "ovh-public",
+        "dr-replica-",
+        "DR replicas in Canada under a current exemption",
+    ),
+    PlantedCase(
+        "placement.data_plane",
+        "fail",
+        "ovh-public",
+        "legacy-ftp-",
+        "an expired exemption no longer applies",
+    ),
+    PlantedCase(
+        "placement.data_plane", "unknown", "nordlys", "lab-vm", "region 'lab' is declared nowhere"
+    ),
+    PlantedCase(
+        "control.operator",
+        "fail",
+        "kube-prod",
+        "burst-node",
+        "burst node pool on AWS Frankfurt: inside by location, US-controlled operator",
+    ),
+    PlantedCase(
+        "placement.data_plane",
+        "unknown",
+        "kube-prod",
+        "edge-node-",
+        "a node with neither topology labels nor a provider ID",
+    ),
+    PlantedCase(
+        "placement.control_plane",
+        "unknown",
+        "nordlys",
+        "fra1/secret_container",
+        "listing Barbican secret containers in fra1 was forbidden",
+    ),
+    PlantedCase(
+        "placement.network_security",
+        "unknown",
+        "kube-prod",
+        "network_policy",
+        "listing NetworkPolicies timed out",
+    ),
+]
+
+
+def generate_estate(seed: int = 7, scale: float = 1.0) -> Estate:
+    """The sample estate for ``seed``; ``scale`` multiplies every row count."""
+    if scale <= 0:
+        raise ValueError("scale must be positive")
+    rng = np.random.default_rng(seed)
+    ids = _Ids(rng)
+    kube_nodes = {"fra1": _count(9, scale), "ams1": _count(6, scale)}
+    nordlys = _nordlys(rng, ids, scale, kube_nodes)
+    ovh = _ovh(rng, ids, scale)
+    kube = _kube(rng, ids, scale, nordlys)
+    return Estate(seed=seed, scale=scale, sources=[nordlys, ovh, kube], planted=list(PLANTED))

@@ -1,0 +1,224 @@
+"""A sweep: collect every source, locate, evaluate, and store — in one direction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import pandas as pd
+import pyarrow as pa
+
+from residency.areas import Area, load_areas
+from residency.collect import CollectContext, collector_types
+from residency.config import Config
+from residency.errors import ResidencyError
+from residency.locate import locate_assets, sites_frame
+from residency.rules import EvaluationInput, evaluate
+from residency.store import StoredSweep, SweepWriter, new_sweep_id
+
+__all__ = ["EXIT_CODES", "SweepOutcome", "evaluate_tables", "exit_code", "run_sweep", "summarise"]
+
+EXIT_CODES: Final = {"proven": 0, "violations": 1, "usage": 2, "incomplete": 3}
+
+_ASSET_COLUMNS: Final = [
+    "source",
+    "platform",
+    "kind",
+    "asset_id",
+    "name",
+    "scope",
+    "region",
+    "zone",
+    "provider",
+    "category",
+    "parent_id",
+]
+
+
+@dataclass
+class SweepOutcome:
+    """What a sweep or a re-evaluation produced."""
+
+    sweep_id: str
+    findings: pd.DataFrame
+    coverage: pd.DataFrame
+    summary: dict[str, Any]
+    folder: str | None = None
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> int:
+        return exit_code(self.summary)
+
+
+def _catalog() -> pd.DataFrame:
+    from residency.providers import provider_regions_frame
+
+    return provider_regions_frame()
+
+
+def locate_and_evaluate(
+    assets: pd.DataFrame,
+    coverage: pd.DataFrame,
+    config: Config,
+    area: Area,
+    config_file: str,
+    today: dt.date | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Placements and findings for collected ``assets`` and ``coverage``."""
+    placements = locate_assets(assets, sites_frame(config.sites, config_file), _catalog())
+    placed = pd.concat(
+        [assets.reset_index(drop=True), placements.drop(columns=["asset_id"])], axis=1
+    )
+    location = area.contains(placed["country"], placed["subdivision"], placed["lat"], placed["lon"])
+    control = area.contains(placed["operator_jurisdiction"])
+    data = EvaluationInput(placed, coverage, area, location, control)
+    findings = evaluate(data, config.requirements, config.exemptions, today)
+    return placements, findings
+
+
+def summarise(findings: pd.DataFrame, coverage: pd.DataFrame) -> dict[str, Any]:
+    """Counts by status, by rule, and the sweep's completeness."""
+    statuses = ["pass", "fail", "unknown", "exempted", "not_applicable"]
+    counts = findings["status"].astype(str).value_counts()
+    by_rule = (
+        findings.assign(status=findings["status"].astype(str))
+        .pivot_table(
+            index="rule_id", columns="status", values="subject_id", aggfunc="count", fill_value=0
+        )
+        .reindex(columns=statuses, fill_value=0)
+    )
+    gaps = coverage[coverage["status"].astype(str).ne("ok")]
+    return {
+        "findings": {s: int(counts.get(s, 0)) for s in statuses},
+        "rules": {
+            str(rule): {s: int(v) for s, v in row.items()} for rule, row in by_rule.iterrows()
+        },
+        "coverage_gaps": [
+            {k: (None if pd.isna(v) else v) for k, v in row.items()}
+            for row in gaps[["source", "region", "kind", "status", "error"]]
+            .astype(object)
+            .to_dict("records")
+        ],
+        "complete": bool(gaps.empty),
+    }
+
+
+def exit_code(summary: dict[str, Any], fail_on: str = "incomplete") -> int:
+    """0 proven inside; 1 violations; 3 incomplete without violations (see ``--fail-on``)."""
+    if fail_on == "never":
+        return 0
+    if summary["findings"]["fail"]:
+        return EXIT_CODES["violations"]
+    if fail_on == "violation":
+        return 0
+    if summary["findings"]["unknown"] or not summary["complete"]:
+        return EXIT_CODES["incomplete"]
+    return EXIT_CODES["proven"]
+
+
+def _frame(table: pa.Table) -> pd.DataFrame:
+    frame = table.to_pandas()
+    for column in frame.columns:
+        if isinstance(frame[column].dtype, pd.CategoricalDtype):
+            frame[column] = frame[column].astype(object)
+    return frame
+
+
+def _with_provenance(frame: pd.DataFrame, source: Any, observed_at: dt.datetime) -> pa.Table:
+    frame = frame.copy()
+    frame.insert(0, "observed_at", pd.Timestamp(observed_at))
+    frame.insert(0, "source", source)
+    return pa.Table.from_pandas(frame, preserve_index=False)
+
+
+def evaluate_tables(
+    assets: pd.DataFrame,
+    coverage: pd.DataFrame,
+    config: Config,
+    config_file: str,
+    today: dt.date | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, Area]:
+    """Load the configured area, then locate and evaluate."""
+    areas = load_areas(config.area_files)
+    area = areas.get(config.area)
+    placements, findings = locate_and_evaluate(assets, coverage, config, area, config_file, today)
+    return placements, findings, area
+
+
+def run_sweep(
+    config: Config,
+    config_file: str,
+    progress: Callable[[str, int], None] = lambda label, rows: None,
+    stage: Callable[[str], None] = lambda name: None,
+) -> SweepOutcome:
+    """Collect every configured source, locate, evaluate, and commit the sweep."""
+    areas = load_areas(config.area_files)
+    area = areas.get(config.area)  # fail on an unknown area before collecting anything
+    started = dt.datetime.now(dt.UTC)
+    sweep_id = new_sweep_id(started)
+    writer = SweepWriter(config.store_location(), sweep_id)
+    ctx = CollectContext(sweep_id=sweep_id, observed_at=started, progress=progress)
+    try:
+        timings: dict[str, float] = {}
+        for source in config.sources:
+            stage(f"collect {source.name}")
+            t0 = time.perf_counter()
+            collector_cls = collector_types()[source.type]
+            collector = collector_cls(
+                source.name, collector_cls.Options.model_validate(source.options)
+            )
+            for table, batch in collector.collect(ctx):
+                writer.write(table, batch)
+            timings[f"collect:{source.name}"] = time.perf_counter() - t0
+        writer.close_tables()
+
+        stage("locate and evaluate")
+        t0 = time.perf_counter()
+        assets = _frame(writer.read("assets", _ASSET_COLUMNS))
+        coverage = _frame(writer.read("coverage"))
+        placements, findings = locate_and_evaluate(assets, coverage, config, area, config_file)
+        evaluated_at = dt.datetime.now(dt.UTC)
+        writer.write(
+            "placements", _with_provenance(placements, assets["source"].to_numpy(), evaluated_at)
+        )
+        writer.write(
+            "findings",
+            _with_provenance(
+                findings.drop(columns=["source"]), findings["source"].to_numpy(), evaluated_at
+            ),
+        )
+        writer.close_tables()
+        timings["locate_evaluate"] = time.perf_counter() - t0
+
+        summary = summarise(findings, coverage)
+        manifest = writer.commit(
+            {
+                "started_at": started.isoformat(),
+                "finished_at": dt.datetime.now(dt.UTC).isoformat(),
+                "area": area.name,
+                "requirements": list(config.requirements),
+                "sources": [{"name": s.name, "type": s.type} for s in config.sources],
+                "summary": summary,
+                "exit_code": exit_code(summary),
+                "timings_s": {k: round(v, 3) for k, v in timings.items()},
+            }
+        )
+    except BaseException:
+        writer.abort()
+        raise
+    return SweepOutcome(sweep_id, findings, coverage, summary, writer.folder, manifest)
+
+
+def reevaluate(sweep: StoredSweep, config: Config, config_file: str) -> SweepOutcome:
+    """Evaluate a stored sweep again with the current area, requirements and exemptions."""
+    assets = _frame(sweep.table("assets", _ASSET_COLUMNS))
+    coverage = _frame(sweep.table("coverage"))
+    if assets.empty and coverage.empty:
+        raise ResidencyError(f"sweep {sweep.sweep_id} has no assets and no coverage")
+    _, findings, _ = evaluate_tables(assets, coverage, config, config_file)
+    summary = summarise(findings, coverage)
+    return SweepOutcome(sweep.sweep_id, findings, coverage, summary, sweep.folder, sweep.manifest)

@@ -1,0 +1,227 @@
+"""Every command, run as a user runs it: through CliRunner and through the installed script."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from residency.cli import app
+
+runner = CliRunner()
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("demo") / "residency-demo"
+    code, stdout, _ = invoke("demo", "--out", str(out))
+    assert code == 1, stdout  # planted violations
+    assert "planted cases found: 10/10" in stdout
+    return out
+
+
+def test_demo_writes_store_reports_and_config(demo_dir: Path) -> None:
+    assert (demo_dir / "residency.yaml").is_file()
+    report = (demo_dir / "report.md").read_text()
+    assert report.startswith("# residency report — VIOLATIONS")
+    assert "Incomplete sweep" in report
+    assert "bhs5-vm" in report and "CA (Beauharnois)" in report
+    data = json.loads((demo_dir / "report.json").read_text())
+    assert data["verdict"] == "VIOLATIONS"
+    assert data["summary"]["findings"]["fail"] > 0
+    assert {g["rule_id"] for g in data["violations"]} >= {
+        "placement.data_plane",
+        "control.operator",
+    }
+    assert len(list((demo_dir / "store").glob("sweep_id=*/manifest.json"))) == 1
+
+
+def test_check_reevaluates_with_the_current_config(demo_dir: Path) -> None:
+    config = demo_dir / "residency.yaml"
+    code, stdout, _ = invoke("check", "--config", str(config))
+    assert code == 1 and "VIOLATIONS" in stdout
+    code, _, _ = invoke("check", "--config", str(config), "--fail-on", "never")
+    assert code == 0
+    # Widening the area to a country list that includes Canada, and dropping control,
+    # leaves only unknowns: the exit code says incomplete.
+    text = config.read_text().replace("area: eu", "area: world-ish\narea_files: [world.yaml]")
+    text = text.replace("- control\n", "")
+    (demo_dir / "world.yaml").write_text(
+        "areas:\n  - name: world-ish\n    title: EU and Canada\n    include: [eu, CA]\n"
+    )
+    wider = demo_dir / "wider.yaml"
+    wider.write_text(text)
+    code, stdout, _ = invoke("check", "--config", str(wider))
+    assert code == 3, stdout
+    assert "INCOMPLETE" in stdout
+
+
+def test_report_formats(demo_dir: Path, tmp_path: Path) -> None:
+    code, stdout, _ = invoke("report", "--store", str(demo_dir / "store"), "--format", "json")
+    assert code == 0
+    assert json.loads(stdout)["area"] == "eu"
+    code, _, _ = invoke(
+        "report",
+        "--config",
+        str(demo_dir / "residency.yaml"),
+        "-f",
+        "md",
+        "--out",
+        str(tmp_path / "r.md"),
+    )
+    assert code == 0
+    assert (tmp_path / "r.md").read_text().startswith("# residency report")
+
+
+def test_history_lists_sweeps(demo_dir: Path) -> None:
+    code, stdout, _ = invoke("history", "--store", str(demo_dir / "store"))
+    assert code == 0
+    assert "VIOLATIONS" in stdout
+
+
+def test_sweep_command(tmp_path: Path) -> None:
+    config = tmp_path / "residency.yaml"
+    config.write_text(
+        "area: eea\nstore: st\nsources: [{name: s, type: sample, scale: 0.1}]\n"
+        "sites: [{source: nordlys, region: fra1, country: DE, operator: N, operator_jurisdiction: DE},"
+        " {source: nordlys, region: ams1, country: NL, operator: N, operator_jurisdiction: NL}]\n"
+    )
+    code, stdout, _ = invoke("sweep", "--config", str(config))
+    assert code == 1
+    assert "placement.data_plane" in stdout and "stored in" in stdout
+    assert len(list((tmp_path / "st").glob("sweep_id=*/manifest.json"))) == 1
+
+
+def test_areas_list_and_show() -> None:
+    code, stdout, _ = invoke("areas", "list")
+    assert code == 0
+    assert "eu-efta" in stdout and "eea" in stdout
+    code, stdout, _ = invoke("areas", "show", "eu", "--json")
+    data = json.loads(stdout)
+    assert data["name"] == "eu" and "MF" in data["codes"] and "GL" not in data["codes"]
+    assert data["exclude"] == ["NL-BQ1", "NL-BQ2", "NL-BQ3"]
+
+
+def test_areas_locate_one_point_with_negative_coordinates() -> None:
+    code, stdout, _ = invoke("areas", "locate", "-20.88", "55.45", "--json")
+    assert code == 0, stdout
+    [point] = json.loads(stdout)
+    assert point == {
+        "lat": -20.88,
+        "lon": 55.45,
+        "country": "FR",
+        "subdivision": "FR-RE",
+        "area": "eu",
+        "inside": True,
+    }
+
+
+def test_areas_locate_points_file_keeps_order_and_columns(tmp_path: Path) -> None:
+    points = tmp_path / "points.csv"
+    points.write_text(
+        "name,lat,lon\nnuuk,64.18,-51.72\nparis,48.85,2.35\nsea,45.0,-30.0\nzurich,47.37,8.54\n"
+    )
+    code, stdout, _ = invoke("areas", "locate", "--points", str(points), "--area", "eu", "--json")
+    assert code == 0
+    rows = json.loads(stdout)
+    assert [r["name"] for r in rows] == ["nuuk", "paris", "sea", "zurich"]
+    assert [r["country"] for r in rows] == ["GL", "FR", None, "CH"]
+    assert [r["inside"] for r in rows] == [False, True, False, False]
+    code, stdout, _ = invoke("areas", "locate", "--points", str(points), "--area", "eu-efta")
+    assert code == 0 and "zurich" in stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["areas", "locate", "91", "10"], "coordinates out of range"),
+        (["areas", "locate", "north", "10"], "must be numbers"),
+        (["areas", "locate", "10"], "expected LAT LON"),
+        (["areas", "locate", "1", "2", "--area", "atlantis"], "unknown area 'atlantis'"),
+        (["areas", "show", "atlantis"], "unknown area 'atlantis'"),
+        (["sweep", "--config", "/nonexistent/residency.yaml"], "configuration file not found"),
+        (["report", "--store", "/nonexistent/store"], "no committed sweep"),
+    ],
+)
+def test_user_mistakes_exit_2_with_one_line(args: list[str], message: str) -> None:
+    code, stdout, stderr = invoke(*args)
+    assert code == 2
+    assert message in stderr
+    assert "Traceback" not in stderr + stdout
+    assert len(stderr.strip().splitlines()) == 1
+
+
+def test_points_file_errors(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("lat,lon\n10,20\nabc,20\n")
+    code, _, stderr = invoke("areas", "locate", "--points", str(bad))
+    assert code == 2 and "bad.csv:3: lat 'abc' is not a number" in stderr
+    bad.write_text("latitude,lon\n10,20\n")
+    code, _, stderr = invoke("areas", "locate", "--points", str(bad))
+    assert code == 2 and "missing column(s) lat" in stderr
+    bad.write_text("lat,lon\n10,20\n10,200\n")
+    code, _, stderr = invoke("areas", "locate", "--points", str(bad))
+    assert code == 2 and "bad.csv:3: coordinates out of range" in stderr
+
+
+def test_malformed_config_is_exit_2_and_writes_nothing(tmp_path: Path) -> None:
+    config = tmp_path / "residency.yaml"
+    config.write_text("store: st\nsources:\n  - name: s\n    type: sample\n    scale: lots\n")
+    code, _, stderr = invoke("sweep", "--config", str(config))
+    assert code == 2
+    assert "residency.yaml:5: configuration key 'sources.0.scale'" in stderr
+    assert not (tmp_path / "st").exists()
+
+
+def test_unknown_area_in_config_fails_before_collecting(tmp_path: Path) -> None:
+    config = tmp_path / "residency.yaml"
+    config.write_text("area: atlantis\nstore: st\nsources: [{name: s, type: sample}]\n")
+    code, _, stderr = invoke("sweep", "--config", str(config))
+    assert code == 2 and "unknown area 'atlantis'" in stderr
+    assert not (tmp_path / "st").exists()
+
+
+def test_help_reads_like_a_manual() -> None:
+    code, stdout, _ = invoke("--help")
+    assert code == 0
+    for command in ("demo", "sweep", "check", "report", "areas", "history"):
+        assert command in stdout
+    assert "Exit codes" in stdout
+
+
+@pytest.mark.slow
+def test_installed_entry_point_runs_demo_and_locate(tmp_path: Path) -> None:
+    exe = shutil.which("residency")
+    assert exe is not None, "the residency script is not installed in this environment"
+    demo = subprocess.run(
+        [exe, "demo", "--out", str(tmp_path / "d")], capture_output=True, text=True, timeout=300
+    )
+    assert demo.returncode == 1, demo.stderr
+    assert "planted cases found: 10/10" in demo.stdout
+    locate = subprocess.run(
+        [exe, "areas", "locate", "64.18", "-51.72", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert locate.returncode == 0
+    assert json.loads(locate.stdout)[0]["inside"] is False
+    bad = subprocess.run(
+        [exe, "sweep", "--config", str(tmp_path / "missing.yaml")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert bad.returncode == 2
+    assert bad.stderr.strip().count("\n") == 0 and "not found" in bad.stderr

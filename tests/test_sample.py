@@ -1,0 +1,106 @@
+"""The sample estate: seeded, scalable without changing shape, and every planted case found."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from residency.cli import planted_cases_found
+from residency.sample import Estate, generate_estate
+from residency.sweep import SweepOutcome
+
+
+def shape(estate: Estate) -> dict[str, list[str]]:
+    return {s.name: sorted(s.frames) for s in estate.sources}
+
+
+def test_same_seed_same_estate_other_seed_other_ids() -> None:
+    a, b, c = generate_estate(3), generate_estate(3), generate_estate(4)
+    for sa, sb, sc in zip(a.sources, b.sources, c.sources, strict=True):
+        for kind in sa.frames:
+            pd.testing.assert_frame_equal(sa.frames[kind], sb.frames[kind])
+        assert set(sa.frames["server" if "server" in sa.frames else "node"]["asset_id"]).isdisjoint(
+            sc.frames["server" if "server" in sc.frames else "node"]["asset_id"]
+        )
+
+
+def test_scale_grows_rows_without_changing_shape() -> None:
+    small, large = generate_estate(7, 1.0), generate_estate(7, 20.0)
+    assert shape(small) == shape(large)
+    assert [s.regions for s in small.sources] == [s.regions for s in large.sources]
+    small_rows = sum(len(f) for s in small.sources for f in s.frames.values())
+    large_rows = sum(len(f) for s in large.sources for f in s.frames.values())
+    assert 15 * small_rows < large_rows < 25 * small_rows
+    assert len(large.source("kube-prod").frames["pod"]) == 12_000
+
+
+def test_identifiers_are_unique_uuids() -> None:
+    estate = generate_estate(7, 5.0)
+    ids = pd.concat([f["asset_id"] for s in estate.sources for f in s.frames.values()])
+    assert ids.is_unique
+    assert ids.str.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}").all()
+
+
+def test_lineage_links_point_at_real_assets() -> None:
+    estate = generate_estate(7)
+    nordlys, kube = estate.source("nordlys"), estate.source("kube-prod")
+    servers = set(nordlys.frames["server"]["asset_id"])
+    nodes = kube.frames["node"]
+    linked = nodes[nodes["provider_id"].str.startswith("openstack:///", na=False)]
+    assert len(linked) == 15
+    assert set(linked["parent_id"]) <= servers
+    assert (linked["provider_id"].str.removeprefix("openstack:///") == linked["parent_id"]).all()
+    assert set(kube.frames["persistent_volume"]["parent_id"]) <= set(
+        nordlys.frames["volume"]["asset_id"]
+    )
+
+
+def test_the_sample_sweep_finds_every_planted_case(
+    estate: Estate, sample_outcome: SweepOutcome
+) -> None:
+    found, missing = planted_cases_found(estate, sample_outcome)
+    assert missing == []
+    assert found == len(estate.planted) == 10
+
+
+def test_the_sample_sweep_verdicts(sample_outcome: SweepOutcome) -> None:
+    findings = sample_outcome.findings
+    label = findings["subject_name"].fillna("").astype(str)
+    bhs = findings[label.str.startswith("bhs5-vm") & findings["rule_id"].eq("placement.data_plane")]
+    assert len(bhs) > 0 and (bhs["status"] == "fail").all()
+    gra = findings[
+        label.str.startswith("gra11-vm") & findings["rule_id"].eq("placement.data_plane")
+    ]
+    assert (gra["status"] == "pass").all()
+    # OVHcloud is French: its Canadian servers pass control while failing location.
+    bhs_control = findings[
+        label.str.startswith("bhs5-vm") & findings["rule_id"].eq("control.operator")
+    ]
+    assert (bhs_control["status"] == "pass").all()
+    burst = findings[label.str.startswith("burst-node")].set_index("rule_id")
+    assert burst.loc["placement.data_plane", "status"] == "pass"
+    assert burst.loc["control.operator", "status"] == "fail"
+    assert "Amazon" in burst.loc["control.operator", "message"]
+    lab = findings[label.str.startswith("lab-")]
+    assert set(lab["status"]) == {"unknown"}
+    assert sample_outcome.summary["complete"] is False
+    assert sample_outcome.exit_code == 1
+
+
+@pytest.mark.parametrize("scale", [0.05, 3.0])
+def test_other_scales_still_plant_every_case(tmp_path, scale: float) -> None:  # type: ignore[no-untyped-def]
+    from residency.config import load_config
+    from residency.sweep import run_sweep
+
+    from .conftest import write_config
+
+    estate = generate_estate(11, scale)
+    config = load_config(
+        write_config(
+            tmp_path,
+            estate.config(store="store")
+            | {"sources": [{"name": "e", "type": "sample", "seed": 11, "scale": scale}]},
+        )
+    )
+    outcome = run_sweep(config, "residency.yaml")
+    assert planted_cases_found(estate, outcome)[1] == []
