@@ -33,6 +33,7 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_demo_writes_store_reports_and_config(demo_dir: Path) -> None:
     assert (demo_dir / "residency.yaml").is_file()
+    assert "VIOLATIONS" in (demo_dir / "report.html").read_text()
     report = (demo_dir / "report.md").read_text()
     assert report.startswith("# residency report — VIOLATIONS")
     assert "Incomplete sweep" in report
@@ -180,7 +181,7 @@ def test_malformed_config_is_exit_2_and_writes_nothing(tmp_path: Path) -> None:
     config.write_text("store: st\nsources:\n  - name: s\n    type: sample\n    scale: lots\n")
     code, _, stderr = invoke("sweep", "--config", str(config))
     assert code == 2
-    assert "residency.yaml:5: configuration key 'sources.0.scale'" in stderr
+    assert "residency.yaml:5: sources[0].scale: Input should be a valid number" in stderr
     assert not (tmp_path / "st").exists()
 
 
@@ -200,28 +201,42 @@ def test_help_reads_like_a_manual() -> None:
     assert "Exit codes" in stdout
 
 
-@pytest.mark.slow
-def test_installed_entry_point_runs_demo_and_locate(tmp_path: Path) -> None:
+def installed() -> str:
     exe = shutil.which("residency")
     assert exe is not None, "the residency script is not installed in this environment"
-    demo = subprocess.run(
-        [exe, "demo", "--out", str(tmp_path / "d")], capture_output=True, text=True, timeout=300
-    )
+    return exe
+
+
+@pytest.fixture(scope="module")
+def installed_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("installed") / "demo"
+    demo = subprocess.run([installed(), "demo", "--out", str(out)], capture_output=True, text=True, timeout=300)
     assert demo.returncode == 1, demo.stderr
     assert "planted cases found: 10/10" in demo.stdout
-    locate = subprocess.run(
-        [exe, "areas", "locate", "64.18", "-51.72", "--json"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert locate.returncode == 0
-    assert json.loads(locate.stdout)[0]["inside"] is False
-    bad = subprocess.run(
-        [exe, "sweep", "--config", str(tmp_path / "missing.yaml")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert bad.returncode == 2
-    assert bad.stderr.strip().count("\n") == 0 and "not found" in bad.stderr
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("args", "code", "expected"),
+    [
+        (["--version"], 0, "residency 0.1.0"),
+        (["sweep", "--config", "{demo}/residency.yaml"], 1, "stored in"),
+        (["check", "--config", "{demo}/residency.yaml"], 1, "VIOLATIONS"),
+        (["report", "--store", "{demo}/store", "--format", "md"], 0, "# residency report"),
+        (["report", "--store", "{demo}/store", "--format", "html"], 0, "<!doctype html>"),
+        (["history", "--store", "{demo}/store"], 0, "VIOLATIONS"),
+        (["areas", "list"], 0, "eu-efta"),
+        (["areas", "show", "eea"], 0, "IS"),
+        (["areas", "locate", "64.18", "-51.72", "--json"], 0, '"inside": false'),
+        (["sweep", "--config", "{demo}/missing.yaml"], 2, "not found"),
+    ],
+)
+def test_installed_script_runs_every_command(installed_demo: Path, args: list[str], code: int, expected: str) -> None:
+    argv = [a.replace("{demo}", str(installed_demo)) for a in args]
+    result = subprocess.run([installed(), *argv], capture_output=True, text=True, timeout=300)
+    assert result.returncode == code, result.stderr
+    assert expected in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    if code == 2:
+        assert len(result.stderr.strip().splitlines()) == 1

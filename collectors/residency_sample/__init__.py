@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
@@ -65,12 +65,10 @@ class SampleCollector:
         for kind in kinds:
             started = time.perf_counter()
             frame = member.frames.get(kind, pd.DataFrame({"kind": [], "asset_id": []}))
-            regional = (
-                kind in member.frames and frame["region"].notna().any()
-                if "region" in frame
-                else False
+            # OpenStack APIs are listed region by region; a Kubernetes API once per cluster.
+            regions: list[str | None] = (
+                list(sorted(member.regions)) if member.platform == "openstack" else [None]
             )
-            regions: list[str | None] = sorted(member.regions) if regional else [None]
             for region in regions:
                 fault = member.faults.get((region, kind))
                 rows = frame if region is None else frame[frame["region"] == region]
@@ -95,7 +93,7 @@ class SampleCollector:
 
 def _coverage_row(
     region: str | None, kind: str, status: str, rows: int, started: float, error: str | None
-) -> dict[str, object]:
+) -> dict[str, Any]:
     return {
         "region": region,
         "kind": kind,

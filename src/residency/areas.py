@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -20,7 +20,7 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from residency.data import regions_path
 from residency.errors import ConfigError
@@ -69,15 +69,6 @@ class AreaSpec(BaseModel):
     exclude: list[str] = Field(default_factory=list)
     polygons: list[dict[str, Any] | str] = Field(default_factory=list)
     source: str | None = None
-
-    @field_validator("include", "exclude", mode="before")
-    @classmethod
-    def _no_booleans(cls, value: Any) -> Any:
-        if isinstance(value, list) and any(isinstance(v, bool) for v in value):
-            raise ValueError(
-                "YAML read NO, YES, ON or OFF as a boolean: write such codes in quotes ('NO')"
-            )
-        return value
 
 
 class AreaFile(BaseModel):
@@ -212,7 +203,7 @@ class AreaCatalog:
     def __contains__(self, name: object) -> bool:
         return name in self._areas
 
-    def __iter__(self) -> Iterable[Area]:  # type: ignore[override]
+    def __iter__(self) -> Iterator[Area]:
         return iter(self._areas.values())
 
     def names(self) -> list[str]:

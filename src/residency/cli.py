@@ -68,6 +68,7 @@ class FailOnLevel(enum.StrEnum):
 class ReportFormat(enum.StrEnum):
     md = "md"
     json = "json"
+    html = "html"
 
 
 FailOn = Annotated[FailOnLevel, typer.Option(help=FAIL_ON_HELP)]
@@ -217,7 +218,7 @@ def report(
         Path | None, typer.Option("--out", "-o", help="Write here instead of stdout.")
     ] = None,
 ) -> None:
-    """Render a stored sweep's findings as Markdown or JSON."""
+    """Render a stored sweep's findings as Markdown, JSON or HTML."""
     stored = open_sweep(_store_of(config, store), sweep_id)
     findings = stored.table("findings").to_pandas()
     coverage = stored.table("coverage").to_pandas()
@@ -297,7 +298,7 @@ def demo(
     for case in missing:
         out.print(f"[red]missed:[/] {case}", highlight=False)
     out.print(
-        f"reports: {output / 'report.md'}, {output / 'report.json'}; store: {outcome.folder}",
+        f"reports: {output / 'report.html'}, report.md, report.json; store: {outcome.folder}",
         highlight=False,
     )
     raise typer.Exit(exit_code(outcome.summary, fail_on.value))
@@ -447,9 +448,10 @@ def areas_locate(
     result["lat"], result["lon"] = lat, lon
     result["country"], result["subdivision"] = country, subdivision
     result["area"] = area.name
-    result["inside"] = np.where(
-        membership == INSIDE, True, np.where(membership == OUTSIDE, False, None)
-    )
+    inside = np.full(len(result), None, dtype=object)
+    inside[membership == INSIDE] = True
+    inside[membership == OUTSIDE] = False
+    result["inside"] = inside
     if as_json:
         sys.stdout.write(
             result.astype(object).where(result.notna(), None).to_json(orient="records", indent=2)

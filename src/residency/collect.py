@@ -107,7 +107,7 @@ def attributes_array(frame: pd.DataFrame, columns: Sequence[str]) -> pa.MapArray
 
 
 def coverage_batch(
-    rows: list[Mapping[str, Any]], *, source: str, observed_at: dt.datetime
+    rows: Sequence[Mapping[str, Any]], *, source: str, observed_at: dt.datetime
 ) -> Batch:
     """Rows of ``coverage`` from dicts: kind, status, rows, duration_s, region, error."""
     frame = pd.DataFrame(rows)

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from residency.errors import ConfigError
-from residency.yamlio import YamlDocument, load_yaml, validate_document
+from residency.yamlio import YamlDocument, load_yaml, validate_document, validation_message
 
 __all__ = [
     "Config",
@@ -20,12 +20,10 @@ __all__ = [
 ]
 
 Requirement = Literal["location", "control"]
+_BOTH: list[Requirement] = ["location", "control"]
 
 
 def _upper_code(value: Any) -> Any:
-    if value is False:
-        # YAML 1.1 reads an unquoted NO (Norway) as false.
-        raise ValueError("YAML read this as false: write the country code 'NO' in quotes")
     return value.upper() if isinstance(value, str) else value
 
 
@@ -92,7 +90,7 @@ class Config(BaseModel):
 
     area: str = "eu"
     area_files: list[Path] = Field(default_factory=list)
-    requirements: list[Requirement] = Field(default_factory=lambda: ["location", "control"])
+    requirements: list[Requirement] = Field(default_factory=lambda: _BOTH.copy())
     store: str = "./residency-store"
     sources: list[SourceConfig] = Field(min_length=1)
     sites: list[SiteConfig] = Field(default_factory=list)
@@ -143,15 +141,10 @@ def _validate_source_options(doc: YamlDocument, config: Config) -> None:
         collector = known.get(source.type)
         if collector is None:
             raise ConfigError(
-                f"{doc.where(['sources', index, 'type'])}: configuration key "
-                f"'sources.{index}.type': unknown source type '{source.type}' "
-                f"(installed: {', '.join(sorted(known)) or 'none'})"
+                f"{doc.where(['sources', index, 'type'])}: sources[{index}].type: unknown source "
+                f"type '{source.type}' (installed: {', '.join(sorted(known)) or 'none'})"
             )
         try:
             collector.Options.model_validate(source.options)
         except ValidationError as exc:
-            first = exc.errors()[0]
-            loc = ["sources", index, *[p for p in first["loc"] if isinstance(p, str | int)]]
-            message = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
-            key = ".".join(str(p) for p in loc)
-            raise ConfigError(f"{doc.where(loc)}: configuration key '{key}': {message}") from None
+            raise ConfigError(validation_message(doc, exc, ["sources", index])) from None

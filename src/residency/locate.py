@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import Final
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from residency.config import SiteConfig
@@ -69,24 +70,48 @@ def sites_frame(sites: Sequence[SiteConfig], config_file: str = "residency.yaml"
     return frame
 
 
+class _Placements:
+    """Placement columns as object arrays, filled step by step in bulk."""
+
+    def __init__(self, n: int) -> None:
+        self.columns: dict[str, npt.NDArray[np.object_]] = {
+            column: np.full(n, None, dtype=object) for column in PLACE_COLUMNS
+        }
+        self.basis: npt.NDArray[np.object_] = np.full(n, "unknown", dtype=object)
+
+    def unplaced(self) -> npt.NDArray[np.bool_]:
+        return np.asarray(self.basis == "unknown", dtype=bool)
+
+    def copy_rows(
+        self,
+        rows: npt.NDArray[np.int64],
+        source: _Placements | pd.DataFrame,
+        source_rows: npt.NDArray[np.int64] | None = None,
+    ) -> None:
+        for column, values in self.columns.items():
+            if isinstance(source, pd.DataFrame):
+                values[rows] = source[column].to_numpy(dtype=object)
+            else:
+                values[rows] = source.columns[column][source_rows]
+
+
 def _match(
     assets: pd.DataFrame,
     places: pd.DataFrame,
     keys: list[str],
     basis: str,
-    result: pd.DataFrame,
+    result: _Placements,
 ) -> None:
     """Fill still-unplaced rows of ``result`` from ``places`` joined on ``keys``."""
-    todo = result["basis"].eq("unknown").to_numpy() & assets[keys].notna().all(axis=1).to_numpy()
+    todo = result.unplaced() & assets[keys].notna().all(axis=1).to_numpy()
     if not todo.any() or places.empty:
         return
     lookup = places.dropna(subset=keys).drop_duplicates(subset=keys, keep="first")
     joined = assets.loc[todo, keys].merge(lookup[[*keys, *PLACE_COLUMNS]], on=keys, how="left")
     hit = joined["evidence"].notna().to_numpy()
     rows = np.flatnonzero(todo)[hit]
-    for column in PLACE_COLUMNS:
-        result.iloc[rows, result.columns.get_loc(column)] = joined.loc[hit, column].to_numpy()
-    result.iloc[rows, result.columns.get_loc("basis")] = basis
+    result.copy_rows(rows, joined[hit])
+    result.basis[rows] = basis
 
 
 def locate_assets(
@@ -96,16 +121,11 @@ def locate_assets(
 ) -> pd.DataFrame:
     """Placements (one per asset, same order) from declared sites, catalogs and lineage.
 
-    ``assets`` needs source, platform, asset_id, region, zone, provider, parent_id;
-    ``sites`` comes from :func:`sites_frame`, ``catalog`` from
+    ``assets`` needs source, platform, kind, asset_id, name, region, zone, provider and
+    parent_id; ``sites`` comes from :func:`sites_frame`, ``catalog`` from
     ``residency.providers.provider_regions_frame``.
     """
-    n = len(assets)
-    result = pd.DataFrame({"asset_id": assets["asset_id"].to_numpy()})
-    for column in PLACE_COLUMNS:
-        result[column] = pd.Series([None] * n, dtype=object)
-    result["basis"] = "unknown"
-
+    result = _Placements(len(assets))
     own = assets[["source", "region", "zone", "provider"]].astype(object)
     own = own.where(own.notna(), None)
     # Declared sites: most specific first (source + zone, source + region, then any source).
@@ -118,32 +138,34 @@ def locate_assets(
     _match(own, anywhere[anywhere["zone"].notna()], ["region", "zone"], "declared_site", result)
     _match(own, anywhere[anywhere["zone"].isna()], ["region"], "declared_site", result)
     # Provider catalogs: by region id (or alias), then by zone id.
-    regions = catalog[catalog["zone"].isna()]
-    zones = catalog[catalog["zone"].notna()]
-    _match(own, regions, ["provider", "region"], "provider_catalog", result)
-    _match(own, zones, ["provider", "zone"], "provider_catalog", result)
+    _match(own, catalog[catalog["zone"].isna()], ["provider", "region"], "provider_catalog", result)
+    _match(own, catalog[catalog["zone"].notna()], ["provider", "zone"], "provider_catalog", result)
 
     # Kubernetes objects only know their region from topology labels.
-    labelled = (
-        assets["platform"].eq("kubernetes").to_numpy() & result["basis"].ne("unknown").to_numpy()
-    )
-    result.loc[labelled, "basis"] = "topology_label"
-    result.loc[labelled, "evidence"] = (
+    labelled = assets["platform"].eq("kubernetes").to_numpy() & ~result.unplaced()
+    result.basis[labelled] = "topology_label"
+    evidence = result.columns["evidence"]
+    evidence[labelled] = (
         "topology labels region="
-        + assets.loc[labelled, "region"].astype(str)
+        + assets["region"].to_numpy(dtype=object)[labelled].astype(str).astype(object)
         + " zone="
-        + assets.loc[labelled, "zone"].astype(str)
+        + assets["zone"].to_numpy(dtype=object)[labelled].astype(str).astype(object)
         + " → "
-        + result.loc[labelled, "evidence"].astype(str)
+        + evidence[labelled]
     )
     _inherit_from_parents(assets, result)
-    result.loc[result["basis"].eq("unknown"), "evidence"] = _unplaced_evidence(
-        assets[result["basis"].eq("unknown").to_numpy()]
-    ).to_numpy()
-    return result
+    unplaced = result.unplaced()
+    evidence[unplaced] = _unplaced_evidence(assets[unplaced]).to_numpy(dtype=object)
+    frame = pd.DataFrame({"asset_id": assets["asset_id"].to_numpy(dtype=object)})
+    for column, values in result.columns.items():
+        frame[column] = values
+    frame["lat"] = pd.to_numeric(frame["lat"], errors="coerce")
+    frame["lon"] = pd.to_numeric(frame["lon"], errors="coerce")
+    frame["basis"] = result.basis
+    return frame
 
 
-def _inherit_from_parents(assets: pd.DataFrame, result: pd.DataFrame) -> None:
+def _inherit_from_parents(assets: pd.DataFrame, result: _Placements) -> None:
     """Walk parent links level by level; a stronger inherited placement replaces a weaker one."""
     parent_ids = assets["parent_id"].to_numpy(dtype=object)
     has_parent = pd.notna(parent_ids)
@@ -152,36 +174,30 @@ def _inherit_from_parents(assets: pd.DataFrame, result: pd.DataFrame) -> None:
     position = pd.Series(np.arange(len(assets)), index=assets["asset_id"].to_numpy())
     position = position[~position.index.duplicated(keep="first")]
     parent_pos = position.reindex(parent_ids[has_parent]).to_numpy()
-    child_rows = np.flatnonzero(has_parent)[~np.isnan(parent_pos)]
-    parent_rows = parent_pos[~np.isnan(parent_pos)].astype(np.int64)
-    crosses_platform = (
-        assets["platform"].to_numpy()[child_rows] != assets["platform"].to_numpy()[parent_rows]
+    found = ~np.isnan(parent_pos)
+    child_rows = np.flatnonzero(has_parent)[found]
+    parent_rows = parent_pos[found].astype(np.int64)
+    platform = assets["platform"].to_numpy(dtype=object)
+    crosses_platform = platform[child_rows] != platform[parent_rows]
+    kinds = assets["kind"].to_numpy(dtype=object).astype(str).astype(object)
+    names = (
+        assets["name"].fillna(assets["asset_id"]).to_numpy(dtype=object).astype(str).astype(object)
     )
-    rank = result["basis"].map(BASIS_RANK)
+    rank_of = np.vectorize(BASIS_RANK.__getitem__, otypes=[np.int64])
     for _ in range(_LINEAGE_DEPTH):
-        parent_basis = result["basis"].to_numpy()[parent_rows]
+        parent_basis = result.basis[parent_rows]
         strong = np.isin(parent_basis, ["declared_site", "provider_catalog", "provider_id_lineage"])
-        inherited = np.where(strong | crosses_platform, "provider_id_lineage", parent_basis).astype(
-            object
-        )
-        inherited[parent_basis == "unknown"] = "unknown"
-        inherited_rank = pd.Series(inherited).map(BASIS_RANK).to_numpy()
-        better = inherited_rank > rank.to_numpy()[child_rows]
+        inherited = np.where(strong | crosses_platform, "provider_id_lineage", parent_basis)
+        inherited = np.where(parent_basis == "unknown", "unknown", inherited).astype(object)
+        better = rank_of(inherited) > rank_of(result.basis[child_rows])
         if not better.any():
             break
         rows, parents = child_rows[better], parent_rows[better]
-        kinds = assets["kind"].to_numpy()[parents].astype(str)
-        names = assets["name"].fillna(assets["asset_id"]).to_numpy()[parents].astype(str)
-        for column in PLACE_COLUMNS[:-1]:
-            col = result.columns.get_loc(column)
-            result.iloc[rows, col] = result.iloc[parents, col].to_numpy()
-        evidence = result["evidence"].to_numpy()[parents].astype(str)
-        via = np.char.add(np.char.add(np.char.add("runs on ", kinds), " "), names)
-        result.iloc[rows, result.columns.get_loc("evidence")] = np.char.add(
-            np.char.add(via, ": "), evidence
-        )
-        result.iloc[rows, result.columns.get_loc("basis")] = inherited[better]
-        rank = result["basis"].map(BASIS_RANK)
+        via = "runs on " + kinds[parents] + " " + names[parents] + ": "
+        evidence = via + result.columns["evidence"][parents]
+        result.copy_rows(rows, result, parents)
+        result.columns["evidence"][rows] = evidence
+        result.basis[rows] = inherited[better]
 
 
 def _unplaced_evidence(assets: pd.DataFrame) -> pd.Series:

@@ -14,22 +14,21 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 from urllib.parse import urlsplit
 
 import pandas as pd
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    ValidationError,
     ValidationInfo,
     field_validator,
 )
 
 from residency.data import regions_path
 from residency.errors import DataError
+from residency.yamlio import load_yaml, validate_document
 
 __all__ = [
     "FRAME_COLUMNS",
@@ -224,110 +223,13 @@ class Provider(BaseModel):
 # --------------------------------------------------------------------------- YAML reading
 
 
-class _CatalogLoader(yaml.SafeLoader):
-    """Safe loader that keeps ``NO``, ``yes``, ``on``… as strings (YAML 1.1 booleans).
-
-    Otherwise ``country: NO`` (Norway) would silently become ``False``.
-    """
-
-
-_CatalogLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_CatalogLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool",
-    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-    list("tTfF"),
-)
-
-
-def _parse(path: Path) -> tuple[Any, yaml.Node | None]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: cannot read provider catalog: {exc}") from exc
-    loader = _CatalogLoader(text)
-    try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f":{mark.line + 1}" if mark is not None else ""
-        problem = " ".join(str(exc.problem or exc.context or "invalid YAML").split())
-        raise DataError(f"{path}{where}: invalid YAML: {problem}") from exc
-    except yaml.YAMLError as exc:
-        raise DataError(f"{path}: invalid YAML: {' '.join(str(exc).split())}") from exc
-    finally:
-        loader.dispose()
-    return data, node
-
-
-def _node_at(node: yaml.Node | None, loc: Sequence[int | str]) -> yaml.Node | None:
-    """The YAML node at a pydantic error location, or the deepest one that exists."""
-    for depth, part in enumerate(loc, start=1):
-        child: yaml.Node | None = None
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                if isinstance(key, yaml.ScalarNode) and key.value == str(part):
-                    # the last step points at the key itself: right for unknown keys too
-                    child = key if depth == len(loc) else value
-                    break
-        elif (
-            isinstance(node, yaml.SequenceNode)
-            and isinstance(part, int)
-            and 0 <= part < len(node.value)
-        ):
-            child = node.value[part]
-        if child is None:
-            return node
-        node = child
-    return node
-
-
-def _dotted(loc: Sequence[int | str]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top level)"
-
-
-def _describe(error: Mapping[str, Any]) -> str:
-    if error["type"] == "extra_forbidden":
-        return "unknown key"
-    if error["type"] == "missing":
-        return "required key is missing"
-    msg = str(error["msg"]).removeprefix("Value error, ")
-    value = error.get("input")
-    if isinstance(value, str | int | float | bool):
-        msg += f" (got {value!r})"
-    return msg
-
-
-def _validation_message(path: Path, exc: ValidationError, root: yaml.Node | None) -> str:
-    errors = exc.errors()
-    first = errors[0]
-    loc: tuple[int | str, ...] = tuple(first["loc"])
-    node = _node_at(root, loc)
-    line = f":{node.start_mark.line + 1}" if node is not None else ""
-    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    return f"{path}{line}: {_dotted(loc)}: {_describe(first)}{more}"
-
-
 def _load_file(path: Path) -> Provider:
-    data, root = _parse(path)
-    if not isinstance(data, dict):
-        raise DataError(f"{path}: a provider catalog must be a YAML mapping at the top level")
-    try:
-        provider = Provider.model_validate(data)
-    except ValidationError as exc:
-        raise DataError(_validation_message(path, exc, root)) from exc
+    doc = load_yaml(path, "provider catalog", DataError)
+    provider = validate_document(doc, Provider, "provider catalog", DataError)
     if provider.provider != path.stem:
-        node = _node_at(root, ("provider",))
-        line = f":{node.start_mark.line + 1}" if node is not None else ""
         raise DataError(
-            f"{path}{line}: provider: {provider.provider!r} must equal the file name "
-            f"stem {path.stem!r}"
+            f"{doc.where(('provider',))}: provider: {provider.provider!r} must equal the file "
+            f"name stem {path.stem!r}"
         )
     return provider
 

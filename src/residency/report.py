@@ -1,4 +1,4 @@
-"""Reports rendered from the stored tables (never from collector objects): Markdown and JSON."""
+"""Reports rendered from the stored tables (never from collector objects): Markdown, JSON, HTML."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from residency.rules import REGISTRY
 
 __all__ = ["FORMATS", "group_findings", "render", "verdict"]
 
-FORMATS: Final = ("md", "json")
+FORMATS: Final = ("md", "json", "html")
 EXAMPLES: Final = 5
 
 ATTRIBUTION: Final = [
@@ -51,7 +51,7 @@ def group_findings(findings: pd.DataFrame, statuses: tuple[str, ...]) -> list[di
     order = {s: i for i, s in enumerate(statuses)}
     frame["order"] = frame["status"].map(order)
     frame = frame.sort_values(["order", "rule_id", "count"], ascending=[True, True, False])
-    return [{k: v for k, v in row.items() if k != "order"} for row in frame.to_dict("records")]
+    return [{str(k): v for k, v in row.items() if k != "order"} for row in frame.to_dict("records")]
 
 
 def _context(
@@ -86,13 +86,20 @@ def _context(
     }
 
 
-_MARKDOWN = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-    autoescape=False,
-).get_template("report.md.j2")
+def _environment(autoescape: bool) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=autoescape,
+    )
+
+
+_TEMPLATES: Final = {
+    "md": _environment(autoescape=False).get_template("report.md.j2"),
+    "html": _environment(autoescape=True).get_template("report.html.j2"),
+}
 
 
 def render(
@@ -100,8 +107,8 @@ def render(
 ) -> str:
     """The report in ``fmt`` (one of ``FORMATS``)."""
     context = _context(manifest, findings, summary)
-    if fmt == "md":
-        return _MARKDOWN.render(**context)
+    if fmt in _TEMPLATES:
+        return _TEMPLATES[fmt].render(**context)
     if fmt == "json":
         return json.dumps(context, indent=2, default=str) + "\n"
     raise ValueError(f"unknown report format {fmt!r}; choose from {', '.join(FORMATS)}")

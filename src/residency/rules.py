@@ -15,9 +15,10 @@ import datetime as dt
 import fnmatch
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from residency.areas import INSIDE, OUTSIDE, Area
@@ -28,6 +29,7 @@ from residency.schema import CATEGORIES
 __all__ = ["REGISTRY", "EvaluationInput", "Rule", "evaluate", "register"]
 
 Requirement = Literal["location", "control"]
+Text = str | npt.NDArray[Any]  # one message, or one per subject
 FINDING_COLUMNS: Final = [
     "source",
     "rule_id",
@@ -97,11 +99,11 @@ def _place(assets: pd.DataFrame) -> pd.Series:
 
 def _verdicts(
     subjects: pd.DataFrame,
-    membership: np.ndarray,
+    membership: npt.NDArray[np.int8],
     rule_id: str,
-    inside: str,
-    outside: str,
-    unknown: str,
+    inside: Text,
+    outside: Text,
+    unknown: Text,
 ) -> pd.DataFrame:
     status = np.select(
         [membership == INSIDE, membership == OUTSIDE], ["pass", "fail"], default="unknown"

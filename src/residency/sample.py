@@ -139,7 +139,7 @@ def _names(prefix: str, n: int, start: int = 0) -> npt.NDArray[np.str_]:
     return np.char.add(f"{prefix}-", np.arange(start, start + n).astype(str))
 
 
-def _count(base: int, scale: float) -> int:
+def _count(base: float, scale: float) -> int:
     return max(1, round(base * scale))
 
 
@@ -189,9 +189,9 @@ def _openstack_region(
         "volume", n_vol, ids, name=_names(f"{region.lower()}-vol", n_vol), **common(n_vol)
     )
     attached = rng.random(n_vol) < 0.6
-    volumes["parent_id"] = np.where(
-        attached, rng.choice(servers["asset_id"].to_numpy(), n_vol), None
-    )
+    parents = np.full(n_vol, None, dtype=object)
+    parents[attached] = rng.choice(servers["asset_id"].to_numpy(), int(attached.sum()))
+    volumes["parent_id"] = parents
     volumes["volume_type"] = rng.choice(np.array(["classic", "high-speed"]), n_vol)
     volumes["size_gb"] = rng.integers(10, 2000, n_vol).astype(str)
     volumes["encrypted"] = np.where(rng.random(n_vol) < 0.7, "true", "false")

@@ -121,7 +121,7 @@ def exit_code(summary: dict[str, Any], fail_on: str = "incomplete") -> int:
 
 
 def _frame(table: pa.Table) -> pd.DataFrame:
-    frame = table.to_pandas()
+    frame: pd.DataFrame = table.to_pandas()
     for column in frame.columns:
         if isinstance(frame[column].dtype, pd.CategoricalDtype):
             frame[column] = frame[column].astype(object)
