@@ -228,7 +228,7 @@ def installed_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
         (["history", "--store", "{demo}/store"], 0, "VIOLATIONS"),
         (["areas", "list"], 0, "eu-efta"),
         (["areas", "show", "eea"], 0, "IS"),
-        (["areas", "locate", "64.18", "-51.72", "--json"], 0, '"inside": false'),
+        (["areas", "locate", "64.18", "-51.72", "--json"], 0, '"inside":false'),
         (["sweep", "--config", "{demo}/missing.yaml"], 2, "not found"),
     ],
 )

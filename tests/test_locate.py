@@ -130,7 +130,7 @@ def test_lineage_from_pod_to_node_to_server(sites: pd.DataFrame, catalog: pd.Dat
     # Broken lineage and no labels: unknown all the way down.
     assert result.loc["dark", "basis"] == "unknown"
     assert result.loc["pod3", "basis"] == "unknown"
-    assert result.loc["pod3", "country"] is None
+    assert pd.isna(result.loc["pod3", "country"])
 
 
 def test_sites_by_coordinates_get_their_country_from_polygons() -> None:

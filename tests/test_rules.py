@@ -105,6 +105,26 @@ def test_each_category_rule_judges_its_own_assets() -> None:
     assert len(control) == n and (control["status"] == "pass").all()
 
 
+@pytest.mark.parametrize(
+    ("rule_id", "kind"),
+    [
+        ("placement.data_plane", "server"),
+        ("placement.customer_resource", "image"),
+        ("placement.control_plane", "secret_container"),
+        ("placement.network_security", "router"),
+        ("placement.identity_recovery", "backup"),
+    ],
+)
+def test_placement_rule_fails_an_asset_of_its_category_outside(rule_id: str, kind: str) -> None:
+    assets = every_kind_once()
+    assets = assets[assets["kind"].eq(kind)]
+    findings = run(assets, ["US"], ["US"]).set_index("rule_id")
+    assert findings.loc[rule_id, "status"] == "fail"
+    assert findings.loc[rule_id, "message"].startswith(f"{kind} n-")
+    others = findings.drop(index=[rule_id, "control.operator"])
+    assert set(others["status"]) == {"not_applicable"}
+
+
 def test_fail_unknown_and_messages() -> None:
     assets = every_kind_once().iloc[:3]
     findings = run(assets, ["CA", None, "DE"], ["US", "DE", None]).set_index(

@@ -77,10 +77,10 @@ def test_the_sample_sweep_verdicts(sample_outcome: SweepOutcome) -> None:
         label.str.startswith("bhs5-vm") & findings["rule_id"].eq("control.operator")
     ]
     assert (bhs_control["status"] == "pass").all()
-    burst = findings[label.str.startswith("burst-node")].set_index("rule_id")
-    assert burst.loc["placement.data_plane", "status"] == "pass"
-    assert burst.loc["control.operator", "status"] == "fail"
-    assert "Amazon" in burst.loc["control.operator", "message"]
+    burst = findings[label.str.startswith("burst-node")]
+    by_rule = burst.groupby("rule_id")["status"].agg(set).to_dict()
+    assert by_rule == {"placement.data_plane": {"pass"}, "control.operator": {"fail"}}
+    assert burst[burst["rule_id"].eq("control.operator")]["message"].str.contains("Amazon").all()
     lab = findings[label.str.startswith("lab-")]
     assert set(lab["status"]) == {"unknown"}
     assert sample_outcome.summary["complete"] is False

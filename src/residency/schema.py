@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Final
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 __all__ = [
     "ASSETS",
@@ -223,17 +224,19 @@ def conform(table: str, data: pa.Table | pa.RecordBatch) -> pa.Table:
     if missing or extra:
         raise SchemaError(f"{table}: missing columns {missing}, unexpected columns {extra}")
     data = data.select(schema.names)
+    for field in schema:
+        nulls = data.column(field.name).null_count
+        if not field.nullable and nulls:
+            raise SchemaError(f"{table}.{field.name}: {nulls} null values")
     try:
         data = data.cast(schema)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
         raise SchemaError(f"{table}: {exc}") from exc
     for field in schema:
         column = data.column(field.name)
-        if not field.nullable and column.null_count:
-            raise SchemaError(f"{table}.{field.name}: {column.null_count} null values")
         allowed = ENUMS.get(table, {}).get(field.name)
         if allowed is not None and len(column):
-            values = pa.compute.unique(column.cast(pa.string())).to_pylist()
+            values = pc.unique(column.cast(pa.string())).to_pylist()
             bad = sorted(str(v) for v in values if v is not None and v not in allowed)
             if bad:
                 raise SchemaError(f"{table}.{field.name}: values {bad} not in {list(allowed)}")

@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import secrets
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -65,7 +65,12 @@ class SweepWriter:
             raise StoreError(f"store {store} is not writable: {_reason(exc)}") from None
 
     def write(self, table: str, data: pa.Table) -> None:
-        """Append rows to ``table`` (adding ``sweep_id``), checked against its schema."""
+        """Append rows to ``table`` (adding ``sweep_id``), checked against its schema.
+
+        A table's file is written in one go: once closed, writing to it again is an error.
+        """
+        if table in self._rows and table not in self._writers:
+            raise RuntimeError(f"table {table} of sweep {self.sweep_id} is already closed")
         if "sweep_id" not in data.column_names:
             data = data.add_column(
                 0, "sweep_id", pa.array([self.sweep_id] * len(data), pa.string())
@@ -79,14 +84,14 @@ class SweepWriter:
         writer.write_table(data)
         self._rows[table] = self._rows.get(table, 0) + len(data)
 
-    def close_tables(self) -> None:
-        """Finish every table file; tables never written get an empty file with their schema."""
-        for table in TABLE_NAMES:
-            if table not in self._writers:
+    def close_tables(self, tables: Iterable[str] = TABLE_NAMES) -> None:
+        """Finish ``tables``; one never written gets an empty file with its schema."""
+        for table in tables:
+            if table not in self._rows:
                 self.write(table, SCHEMAS[table].empty_table())
-        for writer in self._writers.values():
-            writer.close()
-        self._writers.clear()
+            writer = self._writers.pop(table, None)
+            if writer is not None:
+                writer.close()
 
     def read(self, table: str, columns: list[str] | None = None) -> pa.Table:
         """Read back a table this writer closed (for locate and evaluate)."""

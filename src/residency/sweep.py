@@ -174,7 +174,7 @@ def run_sweep(
             for table, batch in collector.collect(ctx):
                 writer.write(table, batch)
             timings[f"collect:{source.name}"] = time.perf_counter() - t0
-        writer.close_tables()
+        writer.close_tables(["assets", "coverage"])
 
         stage("locate and evaluate")
         t0 = time.perf_counter()
