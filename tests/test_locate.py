@@ -122,7 +122,7 @@ def test_lineage_from_pod_to_node_to_server(sites: pd.DataFrame, catalog: pd.Dat
     assert result.loc["node", ["country", "basis"]].tolist() == ["DE", "provider_id_lineage"]
     assert result.loc["pod", ["country", "basis"]].tolist() == ["DE", "provider_id_lineage"]
     assert result.loc["pod", "evidence"].startswith(
-        "runs on node kube-node-0: runs on server kube-node-0"
+        "via node kube-node-0: via server kube-node-0"
     )
     # Only labels: topology_label, inherited by its pods.
     assert result.loc["lonely", ["country", "basis"]].tolist() == ["FR", "topology_label"]

@@ -47,7 +47,7 @@ def test_lineage_links_point_at_real_assets() -> None:
     servers = set(nordlys.frames["server"]["asset_id"])
     nodes = kube.frames["node"]
     linked = nodes[nodes["provider_id"].str.startswith("openstack:///", na=False)]
-    assert len(linked) == 15
+    assert len(linked) == 18  # 3 control-plane + 15 worker nodes
     assert set(linked["parent_id"]) <= servers
     assert (linked["provider_id"].str.removeprefix("openstack:///") == linked["parent_id"]).all()
     assert set(kube.frames["persistent_volume"]["parent_id"]) <= set(

@@ -193,7 +193,7 @@ def _inherit_from_parents(assets: pd.DataFrame, result: _Placements) -> None:
         if not better.any():
             break
         rows, parents = child_rows[better], parent_rows[better]
-        via = "runs on " + kinds[parents] + " " + names[parents] + ": "
+        via = "via " + kinds[parents] + " " + names[parents] + ": "
         evidence = via + result.columns["evidence"][parents]
         result.copy_rows(rows, result, parents)
         result.columns["evidence"][rows] = evidence

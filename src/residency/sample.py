@@ -257,6 +257,8 @@ def _nordlys(
         factor = 0.1 if region == "lab" else 1.0
         counts = {k: _count(v * factor, scale) for k, v in base.items()}
         node_names = {r: _names(f"kube-{r}-node", n) for r, n in kube_nodes.items()}
+        # The cluster's control plane (and so its etcd) runs on three servers in fra1.
+        node_names["fra1"] = np.concatenate([_names("kube-fra1-cp", 3), node_names["fra1"]])
         parts.append(_openstack_region(region, zones, counts, projects, rng, ids, None, node_names))
     frames = _concat(parts)
     frames["project"] = _frame(
@@ -330,7 +332,9 @@ def _kube(rng: np.random.Generator, ids: _Ids, scale: float, nordlys: SampleSour
             "provider_id": np.char.add(
                 "openstack:///", node_servers["asset_id"].to_numpy().astype(str)
             ),
-            "pool": "general",
+            "pool": np.where(
+                node_servers["name"].str.contains("-cp-").to_numpy(), "control-plane", "general"
+            ),
             "provider": None,
         }
     )
@@ -425,8 +429,6 @@ def _kube(rng: np.random.Generator, ids: _Ids, scale: float, nordlys: SampleSour
         scope=rng.choice(namespaces, len(pvs)),
     )
     pvcs["parent_id"] = pvs["asset_id"].to_numpy()
-    pvcs["region"] = pvs["region"].to_numpy()
-    pvcs["zone"] = pvs["zone"].to_numpy()
 
     small = {
         "storage_class": ["csi-cinder-fra1", "csi-cinder-ams1"],
@@ -444,6 +446,10 @@ def _kube(rng: np.random.Generator, ids: _Ids, scale: float, nordlys: SampleSour
     }
     for kind, names in small.items():
         frames[kind] = _frame(kind, len(names), ids, name=np.array(names), scope="kube-system")
+    # API objects live in etcd on the control-plane nodes: that is where they are stored.
+    control_plane = nodes.loc[nodes["pool"].eq("control-plane"), "asset_id"].to_numpy()
+    for kind in (*small, "workload"):
+        frames[kind]["parent_id"] = rng.choice(control_plane, len(frames[kind]))
     return SampleSource(
         name="kube-prod",
         platform="kubernetes",
