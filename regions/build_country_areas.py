@@ -21,7 +21,9 @@ def main() -> None:
     ]
     for row in sorted(countries, key=lambda r: r["code"]):
         name = row["name"].replace('"', "'")
-        lines.append(f'  - {{name: {row["code"].lower()}, title: "{name}", include: ["{row["code"]}"]}}')
+        lines.append(
+            f'  - {{name: {row["code"].lower()}, title: "{name}", include: ["{row["code"]}"]}}'
+        )
     (HERE / "areas" / "countries.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {len(countries)} country areas")
 

@@ -90,6 +90,7 @@ def test_outermost_regions_are_in_the_eu(country: str, subdivision: str | None) 
         ("NL", "NL-BQ1"),
         ("NL", "NL-BQ2"),
         ("BQ", None),
+        ("FR", "FR-CP"),
     ],
 )
 def test_territories_outside_the_eu_are_outside(country: str, subdivision: str | None) -> None:
@@ -99,6 +100,20 @@ def test_territories_outside_the_eu_are_outside(country: str, subdivision: str |
 def test_eea_and_eu_efta() -> None:
     assert contains("eea", ["NO", "IS", "LI", "DE", "CH", "SJ"]) == [1, 1, 1, 1, 0, 0]
     assert contains("eu-efta", ["NO", "CH", "DE", "GB"]) == [1, 1, 1, 0]
+    # Svalbard and Jan Mayen are Norway but outside the EEA.
+    assert contains("eea", ["NO", "NO", "SJ"], ["NO-21", "NO-22", None]) == [0, 0, 0]
+
+
+def test_points_in_outermost_regions_and_territories_locate_correctly() -> None:
+    from residency.geo import CountryIndex
+
+    # Saint-Denis (Réunion), Las Palmas, Funchal, Nuuk, Kralendijk (Bonaire), Longyearbyen
+    lat = [-20.88, 28.12, 32.65, 64.18, 12.15, 78.22]
+    lon = [55.45, -15.43, -16.91, -51.72, -68.27, 15.65]
+    country, subdivision = CountryIndex.load().locate(lat, lon)
+    eu = load_areas().get("eu").contains(country, subdivision, lat, lon).tolist()
+    assert eu == [INSIDE, INSIDE, INSIDE, OUTSIDE, OUTSIDE, OUTSIDE]
+    assert load_areas().get("eea").contains(country, subdivision, lat, lon).tolist()[-1] == OUTSIDE
 
 
 def test_one_area_per_country() -> None:
@@ -205,7 +220,10 @@ def test_bad_area_files_name_file_and_line(tmp_path: Path, text: str, message: s
 
 
 def test_bare_no_is_norway_not_false(tmp_path: Path) -> None:
-    file = write(tmp_path / "nordics.yaml", "areas:\n  - name: nordics\n    title: N\n    include: [NO, SE, DK, FI, IS]\n")
+    file = write(
+        tmp_path / "nordics.yaml",
+        "areas:\n  - name: nordics\n    title: N\n    include: [NO, SE, DK, FI, IS]\n",
+    )
     assert load_areas([file]).get("nordics").contains(["NO", "DE"]).tolist() == [INSIDE, OUTSIDE]
 
 

@@ -111,7 +111,7 @@ def test_areas_list_and_show() -> None:
     code, stdout, _ = invoke("areas", "show", "eu", "--json")
     data = json.loads(stdout)
     assert data["name"] == "eu" and "MF" in data["codes"] and "GL" not in data["codes"]
-    assert data["exclude"] == ["NL-BQ1", "NL-BQ2", "NL-BQ3"]
+    assert data["exclude"] == ["FR-CP", "NL-BQ1", "NL-BQ2", "NL-BQ3"]
 
 
 def test_areas_locate_one_point_with_negative_coordinates() -> None:
@@ -210,7 +210,9 @@ def installed() -> str:
 @pytest.fixture(scope="module")
 def installed_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("installed") / "demo"
-    demo = subprocess.run([installed(), "demo", "--out", str(out)], capture_output=True, text=True, timeout=300)
+    demo = subprocess.run(
+        [installed(), "demo", "--out", str(out)], capture_output=True, text=True, timeout=300
+    )
     assert demo.returncode == 1, demo.stderr
     assert "planted cases found: 10/10" in demo.stdout
     return out
@@ -232,7 +234,9 @@ def installed_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
         (["sweep", "--config", "{demo}/missing.yaml"], 2, "not found"),
     ],
 )
-def test_installed_script_runs_every_command(installed_demo: Path, args: list[str], code: int, expected: str) -> None:
+def test_installed_script_runs_every_command(
+    installed_demo: Path, args: list[str], code: int, expected: str
+) -> None:
     argv = [a.replace("{demo}", str(installed_demo)) for a in args]
     result = subprocess.run([installed(), *argv], capture_output=True, text=True, timeout=300)
     assert result.returncode == code, result.stderr

@@ -121,9 +121,7 @@ def test_lineage_from_pod_to_node_to_server(sites: pd.DataFrame, catalog: pd.Dat
     # The node's label says "shared" (FR) but its server is in Frankfurt: lineage wins.
     assert result.loc["node", ["country", "basis"]].tolist() == ["DE", "provider_id_lineage"]
     assert result.loc["pod", ["country", "basis"]].tolist() == ["DE", "provider_id_lineage"]
-    assert result.loc["pod", "evidence"].startswith(
-        "via node kube-node-0: via server kube-node-0"
-    )
+    assert result.loc["pod", "evidence"].startswith("via node kube-node-0: via server kube-node-0")
     # Only labels: topology_label, inherited by its pods.
     assert result.loc["lonely", ["country", "basis"]].tolist() == ["FR", "topology_label"]
     assert result.loc["pod2", ["country", "basis"]].tolist() == ["FR", "topology_label"]

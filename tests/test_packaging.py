@@ -19,7 +19,18 @@ ROOT = Path(__file__).resolve().parents[1]
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(ROOT)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(out),
+            str(ROOT),
+        ],
         check=True,
         capture_output=True,
         timeout=300,
@@ -30,7 +41,11 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_wheel_contains_code_collectors_and_data(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
-    regions = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "regions").rglob("*") if p.is_file() and p.suffix in {".yaml", ".parquet", ".csv"})
+    regions = sorted(
+        p.relative_to(ROOT).as_posix()
+        for p in (ROOT / "regions").rglob("*")
+        if p.is_file() and p.suffix in {".yaml", ".parquet", ".csv"}
+    )
     assert regions, "no data files found under regions/"
     for data_file in regions:
         assert f"residency/{data_file}" in names, data_file
@@ -50,24 +65,55 @@ def test_installed_wheel_runs_from_its_own_data(wheel: Path, tmp_path: Path) -> 
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=False).create(env_dir)
     python = env_dir / "bin" / "python"
-    site = Path(subprocess.check_output([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True).strip())
+    site = Path(
+        subprocess.check_output(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            text=True,
+        ).strip()
+    )
     (site / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index", "-q", str(wheel)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(python),
+            "install",
+            "--no-deps",
+            "--no-index",
+            "-q",
+            str(wheel),
+        ],
         check=True,
         capture_output=True,
         timeout=300,
     )
     probe = subprocess.run(
-        [str(python), "-c", "import residency.data as d, residency; print(d.regions_path('areas')); print(residency.__file__)"],
-        capture_output=True, text=True, check=True, cwd=tmp_path,
+        [
+            str(python),
+            "-c",
+            "import residency.data as d, residency; print(d.regions_path('areas')); print(residency.__file__)",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
     )
     areas_dir, module = probe.stdout.split()
     assert Path(areas_dir).is_relative_to(site) and Path(module).is_relative_to(site)
     exe = env_dir / "bin" / "residency"
-    locate = subprocess.run([str(exe), "areas", "locate", "-21.1", "55.5", "--json"], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    locate = subprocess.run(
+        [str(exe), "areas", "locate", "-21.1", "55.5", "--json"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
     assert locate.returncode == 0, locate.stderr
     assert json.loads(locate.stdout)[0]["subdivision"] == "FR-RE"
-    demo = subprocess.run([str(exe), "demo", "--out", "d"], capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    demo = subprocess.run(
+        [str(exe), "demo", "--out", "d"], capture_output=True, text=True, cwd=tmp_path, timeout=300
+    )
     assert demo.returncode == 1, demo.stderr
     assert "planted cases found: 10/10" in demo.stdout

@@ -43,45 +43,78 @@ def test_groups_keep_examples_short() -> None:
     import pandas as pd
 
     findings = pd.DataFrame(
-        {"status": ["fail"] * 7, "rule_id": "r", "source": "s", "subject_kind": "server",
-         "evidence": "e", "subject_id": [f"id{i}" for i in range(7)],
-         "subject_name": [f"vm-{i}" for i in range(7)], "message": "m"}
+        {
+            "status": ["fail"] * 7,
+            "rule_id": "r",
+            "source": "s",
+            "subject_kind": "server",
+            "evidence": "e",
+            "subject_id": [f"id{i}" for i in range(7)],
+            "subject_name": [f"vm-{i}" for i in range(7)],
+            "message": "m",
+        }
     )
     [group] = group_findings(findings, ("fail",))
     assert group["count"] == 7 and group["examples"] == ["vm-0", "vm-1", "vm-2", "vm-3", "vm-4"]
 
 
 def chromium() -> str:
-    exe = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    exe = (
+        shutil.which("chromium")
+        or shutil.which("chromium-browser")
+        or shutil.which("google-chrome")
+    )
     if exe is None:
         if os.environ.get("RESIDENCY_REQUIRE_BROWSER"):
-            pytest.fail("Chromium is required here (RESIDENCY_REQUIRE_BROWSER is set) but not installed")
+            pytest.fail(
+                "Chromium is required here (RESIDENCY_REQUIRE_BROWSER is set) but not installed"
+            )
         pytest.skip("no Chromium on this machine (apt-get install chromium)")
     return exe
 
 
 BROWSER_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
-def test_html_report_renders_in_headless_chromium(sample_sweep: StoredSweep, tmp_path: Path) -> None:
+def test_html_report_renders_in_headless_chromium(
+    sample_sweep: StoredSweep, tmp_path: Path
+) -> None:
     exe = chromium()
     page = tmp_path / "report.html"
     page.write_text(rendered(sample_sweep, "html"), encoding="utf-8")
     profile = ["--user-data-dir=" + str(tmp_path / "profile")]
     dom = subprocess.run(
         [exe, *BROWSER_FLAGS, *profile, "--dump-dom", page.as_uri()],
-        capture_output=True, text=True, timeout=120, check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     ).stdout
     assert 'id="verdict">VIOLATIONS<' in dom
     assert 'id="incomplete"' in dom and 'id="violations"' in dom and 'id="unknowns"' in dom
     assert "bhs5-vm" in dom and "Beauharnois" in dom
     shot = tmp_path / "report.png"
     subprocess.run(
-        [exe, *BROWSER_FLAGS, *profile, f"--screenshot={shot}", "--window-size=1280,900", page.as_uri()],
-        capture_output=True, timeout=120, check=True,
+        [
+            exe,
+            *BROWSER_FLAGS,
+            *profile,
+            f"--screenshot={shot}",
+            "--window-size=1280,900",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+        check=True,
     )
     header = shot.read_bytes()[:24]
     assert header[:8] == b"\x89PNG\r\n\x1a\n"

@@ -51,6 +51,7 @@ SUBDIVISION_ALIASES: Final[Mapping[str, tuple[str, ...]]] = {
     "GF": ("FR-GF",),
     "YT": ("FR-YT",),
     "BQ": ("NL-BQ1", "NL-BQ2", "NL-BQ3"),
+    "SJ": ("NO-21", "NO-22"),
 }
 
 _COUNTRY = re.compile(r"^[A-Z]{2}$")

@@ -232,7 +232,7 @@ def _placement_rule(category: str) -> Rule:
 
     return Rule(
         id=rule_id,
-        title=f"{what.capitalize()} sit inside the area",
+        title=f"{what[0].upper()}{what[1:]} sit inside the area",
         refs=(
             *cispe,
             "CISPE-def-8",
