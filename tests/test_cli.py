@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -202,7 +203,9 @@ def test_help_reads_like_a_manual() -> None:
 
 
 def installed() -> str:
-    exe = shutil.which("residency")
+    # The script sits beside the interpreter running the tests, activated or not.
+    beside = Path(sys.executable).parent / "residency"
+    exe = str(beside) if beside.is_file() else shutil.which("residency")
     assert exe is not None, "the residency script is not installed in this environment"
     return exe
 
