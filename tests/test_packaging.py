@@ -71,7 +71,6 @@ def test_installed_wheel_runs_from_its_own_data(wheel: Path, tmp_path: Path) -> 
             text=True,
         ).strip()
     )
-    (site / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     subprocess.run(
         [
             sys.executable,
@@ -89,6 +88,9 @@ def test_installed_wheel_runs_from_its_own_data(wheel: Path, tmp_path: Path) -> 
         capture_output=True,
         timeout=300,
     )
+    # Only now let it see the dependencies (installing first keeps pip from seeing the
+    # test environment's own residency as already installed).
+    (site / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     probe = subprocess.run(
         [
             str(python),
