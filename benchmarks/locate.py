@@ -17,6 +17,7 @@ with its default 2 km coastal snap.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import resource
@@ -32,28 +33,20 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 COUNTRIES = ROOT / "regions" / "countries.parquet"
 
-# EU-27 member states (ISO 3166-1 alpha-2), plus Åland (AX, an EU part of Finland with its own
-# ISO code) and Saint-Martin (MF, an EU outermost region with its own ISO code).
-EU_COUNTRIES = {
-    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT",
-    "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "AX", "MF",
-}  # fmt: skip
-# Parts of member states counted outside the EU: the Caribbean Netherlands (not EU territory)
-# and Clipperton (uninhabited; its EU status is unclear, so not counted as inside here). The
-# outermost regions (FR-GF, FR-GP, FR-MQ, FR-RE, FR-YT, ES-CN, PT-20, PT-30) and Ceuta and
-# Melilla (ES-CE, ES-ML) are inside. Hard-coded so that the benchmark does not depend on
-# residency.areas.
-NON_EU_SUBDIVISIONS = {"FR-CP", "NL-BQ1", "NL-BQ2", "NL-BQ3"}
+
+@functools.cache
+def eu_area() -> Any:
+    """The packaged ``eu`` area; each variant loads it in its (untimed) load phase."""
+    from residency.areas import load_areas
+
+    return load_areas().get("eu")
 
 
 def in_eu(country: np.ndarray, subdivision: np.ndarray) -> np.ndarray:
-    """Vectorised EU membership of (country, subdivision) object arrays (None = unknown/sea)."""
-    import pandas as pd
+    """EU membership through the packaged ``eu`` area, the same for every variant."""
+    from residency.areas import INSIDE
 
-    c = pd.Series(country, dtype=object)
-    s = pd.Series(subdivision, dtype=object)
-    inside = c.isin(EU_COUNTRIES) & ~s.isin(NON_EU_SUBDIVISIONS)
-    return inside.to_numpy(dtype=bool)
+    return eu_area().contains(country, subdivision) == INSIDE
 
 
 def make_points(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -81,6 +74,7 @@ def run_ours(lat: np.ndarray, lon: np.ndarray) -> dict[str, Any]:
     t0 = time.perf_counter()
     index = CountryIndex.load(COUNTRIES)
     index.locate(lat[:10], lon[:10], snap_km=0)  # warm-up
+    eu_area()
     t1 = time.perf_counter()
     country, subdivision = index.locate(lat, lon, snap_km=0)
     t_locate = time.perf_counter() - t1
@@ -110,6 +104,7 @@ def run_sjoin(lat: np.ndarray, lon: np.ndarray) -> dict[str, Any]:
     base = peak_rss_mb()
     t0 = time.perf_counter()
     countries = gpd.read_parquet(COUNTRIES)
+    eu_area()
     t_load = time.perf_counter() - t0
     t1 = time.perf_counter()
     points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon, lat), crs=countries.crs)
@@ -149,6 +144,7 @@ def run_loop(lat: np.ndarray, lon: np.ndarray) -> dict[str, Any]:
     subs = table.column("subdivision").to_pylist()
     shapely.prepare(geoms)
     tree = shapely.STRtree(geoms)
+    eu_area()
     t_load = time.perf_counter() - t0
     t1 = time.perf_counter()
     country: list[str | None] = []

@@ -230,3 +230,9 @@ def test_bare_no_is_norway_not_false(tmp_path: Path) -> None:
 def test_unknown_area_name_suggests_close_ones() -> None:
     with pytest.raises(ConfigError, match=r"unknown area 'eux'.*did you mean: .*eu"):
         load_areas().get("eux")
+
+
+def test_a_place_at_sea_is_outside_but_an_unplaced_one_is_unknown() -> None:
+    eu = load_areas().get("eu")
+    result = eu.contains([None, None, "DE"], None, [45.0, None, None], [-30.0, None, None])
+    assert result.tolist() == [OUTSIDE, UNKNOWN, INSIDE]

@@ -119,19 +119,39 @@ class Area:
         lon: Sequence[Any] | npt.NDArray[Any] | pd.Series[Any] | None = None,
     ) -> npt.NDArray[np.int8]:
         """INSIDE, OUTSIDE or UNKNOWN per place, for whole arrays at once."""
-        countries = pd.Series(np.asarray(country, dtype=object))
-        n = len(countries)
-        subs = pd.Series(
-            np.asarray(subdivision, dtype=object) if subdivision is not None else [None] * n,
-            dtype=object,
-        )
+        country_codes, country_values = pd.factorize(np.asarray(country, dtype=object))
+        n = len(country_codes)
+        if subdivision is None:
+            sub_codes, sub_values = np.full(n, -1, dtype=np.intp), np.array([], dtype=object)
+        else:
+            sub_codes, sub_values = pd.factorize(np.asarray(subdivision, dtype=object))
+        if not self._has_polygons():
+            # Membership depends on the codes alone: decide it once per distinct
+            # (country, subdivision) pair and spread it back over all places.
+            pair = (country_codes.astype(np.int64) + 1) * (len(sub_values) + 1) + sub_codes + 1
+            pair_codes = pd.factorize(pair)[0]
+            first = np.unique(pair_codes, return_index=True)[1]
+            countries = _take(country_values, country_codes[first])
+            subs = _take(sub_values, sub_codes[first])
+            nan = np.full(len(first), np.nan)
+            inside, unknown = self._membership(*normalise_places(countries, subs), nan, nan)
+            result = _verdict(inside, unknown)[pair_codes]
+            # A place with coordinates but no country (at sea) is outside, not unknown.
+            located = ~np.isnan(_float_array(lat, n)) & ~np.isnan(_float_array(lon, n))
+            result[(result == UNKNOWN) & (country_codes < 0) & located] = OUTSIDE
+            return result
+        countries = _take(country_values, country_codes)
+        subs = _take(sub_values, sub_codes)
         lats = _float_array(lat, n)
         lons = _float_array(lon, n)
         countries, subs = normalise_places(countries, subs)
         inside, unknown = self._membership(countries, subs, lats, lons)
-        result = np.where(inside, INSIDE, OUTSIDE).astype(np.int8)
-        result[unknown & ~inside] = UNKNOWN
-        return result
+        return _verdict(inside, unknown)
+
+    def _has_polygons(self) -> bool:
+        return self.polygons is not None or any(
+            a._has_polygons() for a in (*self.include_areas, *self.exclude_areas)
+        )
 
     def _membership(
         self,
@@ -170,6 +190,20 @@ class Area:
             inside &= ~sub_inside
             unknown |= sub_unknown & inside
         return inside, unknown & ~inside
+
+
+def _take(values: npt.NDArray[Any], codes: npt.NDArray[np.intp]) -> pd.Series[Any]:
+    """``values[codes]`` with -1 (missing) as None, as an object Series."""
+    out = np.full(len(codes), None, dtype=object)
+    present = codes >= 0
+    out[present] = np.asarray(values, dtype=object)[codes[present]]
+    return pd.Series(out, dtype=object)
+
+
+def _verdict(inside: npt.NDArray[np.bool_], unknown: npt.NDArray[np.bool_]) -> npt.NDArray[np.int8]:
+    result = np.where(inside, INSIDE, OUTSIDE).astype(np.int8)
+    result[unknown & ~inside] = UNKNOWN
+    return result
 
 
 def _float_array(values: Any, n: int) -> npt.NDArray[np.float64]:
