@@ -247,3 +247,15 @@ def test_installed_script_runs_every_command(
     assert "Traceback" not in result.stderr
     if code == 2:
         assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_corrupt_parquet_in_the_store_is_one_line_exit_2(demo_dir: Path, tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    shutil.copytree(demo_dir / "store", store)
+    [findings] = store.glob("sweep_id=*/findings.parquet")
+    findings.write_bytes(b"PAR1 truncated")
+    code, stdout, stderr = invoke("report", "--store", str(store), "--format", "json")
+    assert code == 2
+    assert "findings.parquet: cannot read table" in stderr
+    assert len(stderr.strip().splitlines()) == 1
+    assert stdout == ""

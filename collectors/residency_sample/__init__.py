@@ -16,21 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from residency.collect import Batch, CollectContext, assets_batch, coverage_batch
 from residency.sample import SampleSource, generate_estate
+from residency.schema import ASSETS
 
 __all__ = ["SampleCollector", "SampleOptions"]
-
-# Columns of the sample frames that are neither asset columns nor internal.
-_ASSET_COLUMNS = {
-    "kind",
-    "asset_id",
-    "name",
-    "scope",
-    "region",
-    "zone",
-    "host",
-    "provider",
-    "parent_id",
-}
 
 
 class SampleOptions(BaseModel):
@@ -76,7 +64,7 @@ class SampleCollector:
                     status, error = fault
                     coverage.append(_coverage_row(region, kind, status, 0, started, error))
                     continue
-                extra = [c for c in rows.columns if c not in _ASSET_COLUMNS]
+                extra = [c for c in rows.columns if c not in ASSETS.names]  # the rest: attributes
                 for start in range(0, len(rows), self.options.chunk_rows):
                     chunk = rows.iloc[start : start + self.options.chunk_rows]
                     yield assets_batch(

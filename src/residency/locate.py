@@ -21,18 +21,16 @@ import numpy.typing as npt
 import pandas as pd
 
 from residency.config import SiteConfig
+from residency.schema import PLACEMENTS
 
 __all__ = ["BASIS_RANK", "locate_assets", "sites_frame"]
 
+# What a site, catalog entry or parent passes on to an asset: every placement column
+# but the asset's id, the basis and the provenance.
 PLACE_COLUMNS: Final = [
-    "country",
-    "subdivision",
-    "city",
-    "lat",
-    "lon",
-    "operator",
-    "operator_jurisdiction",
-    "evidence",
+    name
+    for name in PLACEMENTS.names
+    if name not in {"sweep_id", "source", "observed_at", "asset_id", "basis"}
 ]
 # Higher is stronger evidence; lineage beats labels, a declared or catalog site beats both.
 BASIS_RANK: Final = {
@@ -50,7 +48,7 @@ def sites_frame(sites: Sequence[SiteConfig], config_file: str = "residency.yaml"
     """The declared sites as a frame; sites given only by coordinates get their country here."""
     frame = pd.DataFrame(
         [s.model_dump() for s in sites],
-        columns=["source", "region", "zone", *PLACE_COLUMNS[:-1]],
+        columns=["source", "region", "zone", *(c for c in PLACE_COLUMNS if c != "evidence")],
     ).astype(object)
     frame["evidence"] = [
         f"site {s.region}{'/' + s.zone if s.zone else ''} declared in {config_file}" for s in sites
