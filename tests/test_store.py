@@ -9,7 +9,6 @@ from pathlib import Path
 import duckdb
 import pytest
 from pydantic import BaseModel
-from residency_sample import SampleCollector, SampleOptions
 
 from residency.collect import Batch, CollectContext
 from residency.config import Config, load_config
@@ -17,6 +16,7 @@ from residency.errors import StoreError
 from residency.schema import TABLE_NAMES
 from residency.store import MANIFEST, SweepWriter, list_sweeps, open_sweep
 from residency.sweep import SweepOutcome, run_sweep
+from residency_sample import SampleCollector, SampleOptions
 
 from .conftest import write_config
 

@@ -447,9 +447,10 @@ def _kube(rng: np.random.Generator, ids: _Ids, scale: float, nordlys: SampleSour
     for kind, names in small.items():
         frames[kind] = _frame(kind, len(names), ids, name=np.array(names), scope="kube-system")
     # API objects live in etcd on the control-plane nodes: that is where they are stored.
-    control_plane = nodes.loc[nodes["pool"].eq("control-plane"), "asset_id"].to_numpy()
+    # The collector cannot tell which member holds what, so it names the first by name.
+    control_plane = nodes[nodes["pool"].eq("control-plane")].sort_values("name")
     for kind in (*small, "workload"):
-        frames[kind]["parent_id"] = rng.choice(control_plane, len(frames[kind]))
+        frames[kind]["parent_id"] = control_plane["asset_id"].iloc[0]
     return SampleSource(
         name="kube-prod",
         platform="kubernetes",

@@ -1,0 +1,239 @@
+"""Kubernetes transforms on real published payloads (read from ../shared, never copied)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+import yaml
+
+from residency_kubernetes.control_plane import transform_config_maps, transform_webhooks
+from residency_kubernetes.network import (
+    transform_ingresses,
+    transform_network_policies,
+    transform_services,
+)
+from residency_kubernetes.nodes import transform_nodes
+from residency_kubernetes.storage import (
+    transform_claims,
+    transform_storage_classes,
+    transform_volumes,
+)
+from residency_kubernetes.workloads import transform_pods, transform_workloads
+
+UPSTREAM = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "upstream" / "kubernetes"
+pytestmark = pytest.mark.skipif(
+    not UPSTREAM.is_dir(), reason="../shared/fixtures/upstream/kubernetes is absent here"
+)
+
+
+def objects(relative: str, kind: str | None = None) -> list[dict[str, Any]]:
+    text = (UPSTREAM / relative).read_text(encoding="utf-8")
+    if relative.endswith(".json"):
+        docs: list[Any] = [json.loads(text)]
+    else:
+        docs = [d for d in yaml.safe_load_all(text) if d]
+    items: list[dict[str, Any]] = []
+    for doc in docs:
+        items.extend(doc.get("items", [doc]))
+    return [i for i in items if kind is None or i.get("kind") == kind]
+
+
+def test_node_with_legacy_labels_and_openstack_provider_id() -> None:
+    [node] = transform_nodes(objects("node/houchj-kubetest-jq-nodelist.json")).to_dict("records")
+    assert node["asset_id"] == "311fe5b4-0aa5-11ea-8f14-0a58c0a8054c"
+    assert (node["region"], node["zone"]) == ("eu-nl-1", "eu-nl-1a")
+    assert node["region_label"] == "legacy"
+    assert node["parent_id"] == "175ad807-7d79-4fde-883d-afb9465dd290"  # the Nova server
+    assert node["provider"] is None  # lineage through OpenStack, not a provider catalog
+    assert node["internal_ip"] == "10.180.0.15"
+
+
+def test_node_from_the_vitrage_list() -> None:
+    [node] = transform_nodes(objects("node/vitrage-k8s-datasource-nodelist.yaml")).to_dict(
+        "records"
+    )
+    assert node["parent_id"] == "41c40aab-80e9-4bb6-a280-27976bfc811f"
+    assert (node["region"], node["zone"]) == ("regionOne", "zone0")
+    assert node["kubelet_version"] == "v1.7.4"
+
+
+def test_provider_id_schemes_and_topology_labels_win_over_legacy() -> None:
+    def node(name: str, provider_id: str | None, labels: dict[str, str]) -> dict[str, Any]:
+        return {
+            "metadata": {"name": name, "uid": name, "labels": labels},
+            "spec": {"providerID": provider_id},
+        }
+
+    frame = transform_nodes(
+        [
+            node(
+                "a",
+                "aws:///eu-central-1a/i-0abc",
+                {
+                    "topology.kubernetes.io/region": "eu-central-1",
+                    "failure-domain.beta.kubernetes.io/region": "old",
+                },
+            ),
+            node("g", "gce://proj/europe-west3-a/vm-1", {}),
+            node("o", "openstack://RegionOne/5d1f3c0e-0000-4000-8000-000000000001", {}),
+            node("c", None, {"node-role.kubernetes.io/control-plane": ""}),
+        ]
+    ).set_index("name")
+    assert frame.loc["a", "provider"] == "aws" and frame.loc["a", "region"] == "eu-central-1"
+    assert frame.loc["a", "region_label"] == "topology" and frame.loc["a", "parent_id"] is None
+    assert frame.loc["g", "provider"] == "gcp"
+    assert frame.loc["o", "parent_id"] == "5d1f3c0e-0000-4000-8000-000000000001"
+    assert bool(frame.loc["c", "control_plane"]) and frame.loc["c", "pool"] == "control-plane"
+
+
+def test_cinder_csi_volume_points_at_its_cinder_volume_and_zone() -> None:
+    [pv] = transform_volumes(
+        objects("persistentvolume/cinder-csi-examples-recover-pv.yaml")
+    ).to_dict("records")
+    assert pv["parent_id"] == "e129824a-16fa-486d-a8c7-482945a626ff"
+    assert pv["zone"] == "eu-de-01"  # from nodeAffinity topology.cinder.csi.openstack.org/zone
+    assert pv["claim"] == "sib" and pv["storage_class"] == "sata"
+
+
+def test_storage_class_claim_and_pod_from_one_multi_document_file() -> None:
+    path = "storageclass/cinder-csi-topology-example.yaml"
+    [sc] = transform_storage_classes(objects(path, "StorageClass"), "cp-node").to_dict("records")
+    assert sc["provisioner"] == "cinder.csi.openstack.org" and sc["parent_id"] == "cp-node"
+    [claim] = transform_claims(
+        objects(path, "PersistentVolumeClaim"), pd.DataFrame(columns=["name", "asset_id"])
+    ).to_dict("records")
+    assert claim["parent_id"] is None  # not bound yet: no volume, no place
+    [pod] = transform_pods(
+        objects(path, "Pod"),
+        pd.DataFrame(columns=["name", "asset_id", "region", "zone", "provider"]),
+    ).to_dict("records")
+    assert pod["parent_id"] is None  # not scheduled
+
+
+def test_pod_parent_and_topology_come_from_its_node() -> None:
+    nodes = pd.DataFrame(
+        {
+            "name": ["n1"],
+            "asset_id": ["uid-n1"],
+            "region": ["fra1"],
+            "zone": ["fra1-a"],
+            "provider": [None],
+        }
+    )
+    pod = objects("pod/manila-auto-topology-aware-pod.yaml")[0]
+    pod = {
+        **pod,
+        "spec": {
+            **pod["spec"],
+            "nodeName": "n1",
+            "initContainers": [{"name": "init", "image": "busybox:1.36"}],
+        },
+    }
+    [row] = transform_pods([pod], nodes).to_dict("records")
+    assert (row["parent_id"], row["region"], row["zone"]) == ("uid-n1", "fra1", "fra1-a")
+    assert row["images"] == "busybox:1.36,nginx"
+    assert row["asset_id"] == "k8s:pod//new-nfs-share-pod"  # a manifest has no uid
+
+
+def test_deployment() -> None:
+    [row] = transform_workloads(
+        objects("deployment/deploy-serverside.yaml"), "Deployment", None
+    ).to_dict("records")
+    assert row["asset_id"] == "51ac266e-9a37-11e6-8738-0800270c4edc"
+    assert (row["name"], row["scope"], row["workload_kind"]) == (
+        "nginx-deployment",
+        "test",
+        "Deployment",
+    )
+
+
+def test_services() -> None:
+    frame = pd.concat(
+        [
+            transform_services(objects(f"service/{f}", "Service"), None)
+            for f in (
+                "external-http-nginx.yaml",
+                "internal-http-nginx.yaml",
+                "service-docs-externalname.yaml",
+                "service-docs-externalips.yaml",
+            )
+        ],
+        ignore_index=True,
+    ).set_index("name")
+    assert frame.loc["external-http-nginx-service", "service_type"] == "LoadBalancer"
+    external = frame[frame["service_type"].eq("ExternalName")]
+    assert external["external_name"].tolist() == ["my.database.example.com"]
+
+
+@pytest.mark.parametrize(
+    ("path", "hosts"),
+    [
+        ("ingress/name-virtual-host-ingress.yaml", "foo.bar.com,bar.foo.com"),
+        ("ingress/tls-example-ingress.yaml", "https-example.foo.com"),
+        ("ingress/serviceandingress.yaml", "test.com"),
+    ],
+)
+def test_ingress_hosts_including_flow_style_and_legacy(path: str, hosts: str) -> None:
+    [row] = transform_ingresses(objects(path, "Ingress"), None).to_dict("records")
+    assert row["hosts"] == hosts
+
+
+def test_network_policy_egress() -> None:
+    [row] = transform_network_policies(objects("networkpolicy/networkpolicy.yaml"), None).to_dict(
+        "records"
+    )
+    assert row["policy_types"] == "Ingress,Egress"
+    assert row["egress_rules"] == "1"
+
+
+def test_validating_webhook_placeholder_is_unresolved_not_a_host() -> None:
+    [row] = transform_webhooks(
+        objects("validatingwebhookconfiguration/gatekeeper-remote-cluster-vwc.yaml"),
+        "validating",
+        None,
+    ).to_dict("records")
+    assert row["webhook_hosts"] is None
+    assert row["webhook_unresolved"] == "<local-cluster-endpoint>"
+
+
+def test_mutating_webhook_template_is_unresolved() -> None:
+    # The file is a Go template, not YAML: render its actions as visible placeholders first.
+    text = (
+        UPSTREAM / "mutatingwebhookconfiguration/gardener-extension-ontap-mutating-webhook.yaml.tpl"
+    ).read_text()
+    rendered = re.sub(r"\{\{[^}]*\}\}", "TEMPLATE-PLACEHOLDER", text).replace(
+        "TEMPLATE-PLACEHOLDER:443", "{{.WebhookNamespace}}:443"
+    )
+    [row] = transform_webhooks([yaml.safe_load(rendered)], "mutating", None).to_dict("records")
+    assert row["webhook_hosts"] is None
+    assert row["webhook_unresolved"] == "gardener-extension-extension-ontap.{{.WebhookNamespace}}"
+
+
+def test_webhook_url_never_keeps_userinfo_or_query() -> None:
+    hook = {
+        "metadata": {"name": "w", "uid": "w"},
+        "webhooks": [
+            {
+                "name": "a",
+                "clientConfig": {"url": "https://user:s3cret@policy.example.eu:8443/v1?token=abc"},
+            },
+            {"name": "b", "clientConfig": {"service": {"namespace": "gk", "name": "svc"}}},
+        ],
+    }
+    [row] = transform_webhooks([hook], "validating", None).to_dict("records")
+    assert row["webhook_hosts"] == "policy.example.eu"
+    assert row["webhook_services"] == "gk/svc"
+    assert "s3cret" not in json.dumps(row) and "abc" not in json.dumps(row)
+
+
+def test_config_maps_are_assets_without_their_data() -> None:
+    [row] = transform_config_maps(
+        objects("coredns/dns-custom-nameservers-coredns-configmap.yaml", "ConfigMap"), "cp"
+    ).to_dict("records")
+    assert row["name"] == "coredns" and row["parent_id"] == "cp"
+    assert "forward" not in json.dumps(row)
