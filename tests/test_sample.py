@@ -104,3 +104,32 @@ def test_other_scales_still_plant_every_case(tmp_path, scale: float) -> None:  #
     )
     outcome = run_sweep(config, "residency.yaml")
     assert planted_cases_found(estate, outcome)[1] == []
+
+
+def test_sample_members_select_sources(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from residency.config import load_config
+    from residency.errors import ConfigError
+    from residency.sample import MEMBERS
+    from residency.sweep import run_sweep
+
+    from .conftest import write_config
+
+    estate = generate_estate(7, 0.1)
+    assert [s.name for s in estate.sources] == list(MEMBERS)
+    config = load_config(
+        write_config(
+            tmp_path,
+            estate.config(store="store")
+            | {
+                "sources": [{"name": "e", "type": "sample", "scale": 0.1, "members": ["kube-prod"]}]
+            },
+        )
+    )
+    outcome = run_sweep(config, "residency.yaml")
+    assert set(outcome.coverage["source"]) == {"kube-prod"}
+    with pytest.raises(ConfigError, match=r"members.*not in the sample estate: \['atlantis'\]"):
+        load_config(
+            write_config(
+                tmp_path, {"sources": [{"name": "e", "type": "sample", "members": ["atlantis"]}]}
+            )
+        )

@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from residency.collect import Batch, CollectContext, assets_batch, coverage_batch
-from residency.sample import SampleSource, generate_estate
+from residency.sample import MEMBERS, SampleSource, generate_estate
 from residency.schema import ASSETS
 
 __all__ = ["SampleCollector", "SampleOptions"]
@@ -29,6 +29,19 @@ class SampleOptions(BaseModel):
     seed: int = Field(default=7, description="Seed of the generated estate.")
     scale: float = Field(default=1.0, gt=0, le=100_000, description="Multiplies every row count.")
     chunk_rows: int = Field(default=100_000, gt=0, description="Rows per record batch.")
+    members: list[str] = Field(
+        default_factory=list,
+        description="Only these sources of the estate (all if empty); the demo reads the "
+        "others over HTTP with the real collectors.",
+    )
+
+    @field_validator("members")
+    @classmethod
+    def _known_members(cls, members: list[str]) -> list[str]:
+        unknown = sorted(set(members) - set(MEMBERS))
+        if unknown:
+            raise ValueError(f"not in the sample estate: {unknown} (it has {list(MEMBERS)})")
+        return members
 
 
 class SampleCollector:
@@ -45,7 +58,8 @@ class SampleCollector:
     def collect(self, ctx: CollectContext) -> Iterator[Batch]:
         estate = generate_estate(self.options.seed, self.options.scale)
         for member in estate.sources:
-            yield from self._collect_source(member, ctx)
+            if not self.options.members or member.name in self.options.members:
+                yield from self._collect_source(member, ctx)
 
     def _collect_source(self, member: SampleSource, ctx: CollectContext) -> Iterator[Batch]:
         coverage = []

@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-__all__ = ["Estate", "PlantedCase", "SampleSource", "generate_estate"]
+__all__ = ["MEMBERS", "Estate", "PlantedCase", "SampleSource", "generate_estate"]
+
+MEMBERS: Final = ("nordlys", "ovh-public", "kube-prod")
+"""The estate's sources, in the order they are generated."""
 
 _HEX = np.array(list("0123456789abcdef"))
 
