@@ -7,6 +7,7 @@ from typing import Any, Final
 
 import pandas as pd
 
+from residency.endpoints import split_endpoints
 from residency_kubernetes.fields import Items, column, identity
 
 __all__ = [
@@ -25,25 +26,17 @@ WEBHOOK_ATTRIBUTES: Final = [
 CONFIG_MAP_ATTRIBUTES: Final[list[str]] = []
 
 
-_URL_HOST = r"^[A-Za-z][A-Za-z0-9+.-]*://(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)"
-_VALID_HOST = r"^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)$"
-
-
 def _url_hosts(urls: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Hosts of comma-joined URLs, split into real host names and unresolved placeholders
-    (``<local-cluster-endpoint>``, ``{{ .Namespace }}``). Paths, userinfo and query tokens
-    never leave."""
+    (``<local-cluster-endpoint>``, ``{{ .Namespace }}``)."""
     exploded = urls.str.split(",").explode()
-    hosts = exploded.str.extract(_URL_HOST)[0]
-    hosts = hosts.where(hosts.notna(), exploded)  # not even a URL: keep it, as unresolved
-    valid = hosts.str.match(_VALID_HOST, na=False)
+    parts = split_endpoints(exploded)
 
     def per_object(values: pd.Series) -> pd.Series:
-        kept = values.dropna()
-        joined_values = kept[kept != ""].groupby(level=0).agg(",".join)
+        joined_values = values.dropna().groupby(level=0).agg(",".join)
         return joined_values.reindex(urls.index).astype(object)
 
-    return per_object(hosts.where(valid).str.lower()), per_object(hosts.where(~valid))
+    return per_object(parts["host"]), per_object(parts["unresolved"])
 
 
 def transform_webhooks(
