@@ -237,3 +237,41 @@ def test_config_maps_are_assets_without_their_data() -> None:
     ).to_dict("records")
     assert row["name"] == "coredns" and row["parent_id"] == "cp"
     assert "forward" not in json.dumps(row)
+
+
+def test_registry_webhook_and_external_name_flows() -> None:
+    from residency_kubernetes.flows import external_name_flows, registry_flows, webhook_flows
+
+    pods = pd.DataFrame(
+        {
+            "asset_id": ["p1", "p2"],
+            "scope": ["shop", "shop"],
+            "name": ["web-1", "web-2"],
+            "images": ["busybox:1.36,nginx,quay.io/prometheus/node-exporter:v1", None],
+        }
+    )
+    flows = registry_flows(pods)
+    assert sorted(flows["host"]) == ["docker.io", "quay.io"]  # busybox and nginx: one flow
+    assert set(flows["channel"]) == {"registry"} and set(flows["asset_id"]) == {"p1"}
+    assert flows["evidence"].str.startswith("Pod shop/web-1 pulls image ").all()
+
+    hook = {
+        "metadata": {"name": "w", "uid": "w"},
+        "webhooks": [
+            {"name": "a", "clientConfig": {"url": "https://user:pw@policy.example.eu:8443/v1?t=x"}}
+        ],
+    }
+    [row] = webhook_flows(transform_webhooks([hook], "validating", None)).to_dict("records")
+    assert (row["host"], row["channel"], row["endpoint"]) == (
+        "policy.example.eu",
+        "webhook",
+        "https://policy.example.eu",
+    )
+    assert "pw" not in json.dumps(row, default=str)
+
+    services = transform_services(
+        objects("service/service-docs-externalname.yaml", "Service"), None
+    )
+    [row] = external_name_flows(services).to_dict("records")
+    assert (row["host"], row["channel"]) == ("my.database.example.com", "egress")
+    assert row["evidence"] == "Service prod/my-service spec.externalName"

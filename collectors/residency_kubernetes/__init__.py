@@ -18,9 +18,15 @@ from typing import Any, ClassVar
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from residency.collect import Batch, CollectContext, assets_batch, coverage_batch
+from residency.collect import (
+    Batch,
+    CollectContext,
+    assets_batch,
+    coverage_batch,
+    flows_batch,
+)
 from residency.errors import ConfigError
-from residency_kubernetes import control_plane, network, nodes, storage, workloads
+from residency_kubernetes import control_plane, flows, network, nodes, storage, workloads
 from residency_kubernetes.api import Lister, ListError
 
 __all__ = ["RESOURCES", "KubernetesCollector", "KubernetesOptions", "Resource"]
@@ -55,6 +61,7 @@ class Resource:
     namespaced: bool
     transform: Transform
     attributes: tuple[str, ...]
+    flows: Callable[[pd.DataFrame], pd.DataFrame] | None = None
 
 
 @dataclass
@@ -94,6 +101,7 @@ RESOURCES: tuple[Resource, ...] = (
         True,
         lambda items, state: workloads.transform_pods(items, state.nodes),
         tuple(workloads.POD_ATTRIBUTES),
+        flows.registry_flows,
     ),
     *(
         Resource("workload", path, True, _workload(kind), tuple(workloads.WORKLOAD_ATTRIBUTES))
@@ -132,6 +140,7 @@ RESOURCES: tuple[Resource, ...] = (
         True,
         lambda items, state: network.transform_services(items, state.stored_on),
         tuple(network.SERVICE_ATTRIBUTES),
+        flows.external_name_flows,
     ),
     Resource(
         "ingress",
@@ -160,6 +169,7 @@ RESOURCES: tuple[Resource, ...] = (
         False,
         _webhook("validating"),
         tuple(control_plane.WEBHOOK_ATTRIBUTES),
+        flows.webhook_flows,
     ),
     Resource(
         "webhook",
@@ -167,6 +177,7 @@ RESOURCES: tuple[Resource, ...] = (
         False,
         _webhook("mutating"),
         tuple(control_plane.WEBHOOK_ATTRIBUTES),
+        flows.webhook_flows,
     ),
 )
 
@@ -248,6 +259,12 @@ class KubernetesCollector:
                         observed_at=ctx.observed_at,
                         attributes=[a for a in resource.attributes if a in frame.columns],
                     )
+                    if resource.flows is not None:
+                        declared = resource.flows(frame)
+                        if len(declared):
+                            yield flows_batch(
+                                declared, source=self.source, observed_at=ctx.observed_at
+                            )
                     ctx.progress(f"{self.source} {resource.kind}", len(frame))
             except ListError as exc:
                 status, error = exc.status, f"{path}: {exc.message}"

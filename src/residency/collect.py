@@ -14,7 +14,7 @@ import pandas as pd
 import pyarrow as pa
 from pydantic import BaseModel
 
-from residency.kinds import kind_frame
+from residency.kinds import channel_frame, kind_frame
 from residency.schema import SCHEMAS, STRING_MAP
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "attributes_array",
     "collector_types",
     "coverage_batch",
+    "flows_batch",
 ]
 
 Batch = tuple[str, pa.Table]
@@ -63,6 +64,7 @@ def collector_types() -> Mapping[str, type[Collector]]:
 
 
 _KINDS = kind_frame()
+_CHANNELS = channel_frame()
 
 
 def assets_batch(
@@ -104,6 +106,19 @@ def attributes_array(frame: pd.DataFrame, columns: Sequence[str]) -> pa.MapArray
     return pa.MapArray.from_arrays(
         pa.array(offsets, pa.int32()), pa.array(keys, pa.string()), pa.array(items, pa.string())
     )
+
+
+def flows_batch(frame: pd.DataFrame, *, source: str, observed_at: dt.datetime) -> Batch:
+    """Rows of ``flows`` (declared) from a frame with asset_id, channel, endpoint, host, port
+    and evidence; the data classes come from the channel."""
+    merged = frame.merge(_CHANNELS, on="channel", how="left", validate="many_to_one")
+    unknown = merged.loc[merged["data_classes"].isna(), "channel"].unique()
+    if len(unknown):
+        raise ValueError(f"channels not in residency.kinds.CHANNELS: {sorted(unknown)}")
+    merged["basis"] = "declared"
+    merged["source"] = source
+    merged["observed_at"] = pd.Timestamp(observed_at)
+    return "flows", _to_table("flows", merged)
 
 
 def coverage_batch(

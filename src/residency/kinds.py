@@ -14,7 +14,7 @@ import pandas as pd
 
 from residency.schema import CATEGORIES, DATA_CLASSES
 
-__all__ = ["KINDS", "Kind", "kind_frame", "kinds_in_category"]
+__all__ = ["CHANNELS", "KINDS", "Kind", "channel_frame", "kind_frame", "kinds_in_category"]
 
 
 @dataclass(frozen=True)
@@ -84,3 +84,30 @@ def kind_frame() -> pd.DataFrame:
 def kinds_in_category(category: str) -> frozenset[str]:
     """Names of the kinds that belong to ``category``."""
     return frozenset(k.name for k in KINDS if k.category == category)
+
+
+# What each data path carries (CISPE definition 5): logs and traces hold customer and users
+# data as well as technical data; metrics are technical; backups and replicas are the
+# customer's data; DNS queries and identity assertions reveal users; registries and ACME
+# exchange technical data; admission webhooks receive whole objects.
+CHANNELS: Final[dict[str, tuple[str, ...]]] = {
+    "logs": ("customer", "users", "technical"),
+    "metrics": ("technical",),
+    "traces": ("customer", "users", "technical"),
+    "backup": ("customer",),
+    "replication": ("customer",),
+    "dns": ("users", "technical"),
+    "identity": ("users",),
+    "registry": ("technical",),
+    "webhook": ("customer", "technical"),
+    "acme": ("technical",),
+    "egress": ("customer",),
+    "vpn": ("customer", "users", "technical"),
+}
+
+
+def channel_frame() -> pd.DataFrame:
+    """One row per flow channel with the Critical Data classes it carries."""
+    return pd.DataFrame(
+        {"channel": list(CHANNELS), "data_classes": [list(v) for v in CHANNELS.values()]}
+    )

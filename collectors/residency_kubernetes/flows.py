@@ -1,0 +1,109 @@
+"""Where data leaves the cluster's objects for: registries, webhooks, external names.
+
+Each function takes asset rows a transform produced and returns declared flow rows; the
+endpoints are split by :func:`residency.endpoints.split_endpoints`, so no userinfo, query
+token or template placeholder is ever stored as a host.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import pandas as pd
+
+from residency.endpoints import split_endpoints
+
+__all__ = ["external_name_flows", "registry_flows", "registry_of", "webhook_flows"]
+
+FLOW_COLUMNS: Final = ["asset_id", "channel", "endpoint", "host", "port", "evidence"]
+# An image reference's first path element is a registry when it looks like a host name
+# (a dot or a port) or is localhost; otherwise the image comes from Docker Hub.
+_IMAGE: Final = (
+    r"^(?:(?P<registry>[^/]*[.:][^/]*|localhost)/)?(?P<repository>[^@]+?)(?::[^/:@]+)?(?:@.+)?$"
+)
+DOCKER_HUB: Final = "docker.io"
+
+
+def registry_of(images: pd.Series) -> pd.Series:
+    """The registry host of each image reference (``nginx`` → ``docker.io``)."""
+    parts = images.str.extract(_IMAGE)
+    registry = parts["registry"].where(parts["registry"].notna(), DOCKER_HUB)
+    return registry.where(images.notna(), None).str.lower()
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame(columns=FLOW_COLUMNS)
+
+
+def registry_flows(pods: pd.DataFrame) -> pd.DataFrame:
+    """One ``registry`` flow per (pod, registry) its containers pull images from."""
+    if pods.empty or pods["images"].isna().all():
+        return _empty()
+    images = pods[["asset_id", "scope", "name", "images"]].dropna(subset=["images"])
+    images = images.assign(image=images["images"].str.split(",")).explode("image")
+    images["registry"] = registry_of(images["image"])
+    per_registry = (
+        images.groupby(["asset_id", "registry"], sort=False)
+        .agg(scope=("scope", "first"), name=("name", "first"), image=("image", "first"))
+        .reset_index()
+    )
+    endpoints = split_endpoints("https://" + per_registry["registry"])
+    return pd.DataFrame(
+        {
+            "asset_id": per_registry["asset_id"],
+            "channel": "registry",
+            "endpoint": endpoints["endpoint"],
+            "host": endpoints["host"],
+            "port": endpoints["port"],
+            "evidence": "Pod "
+            + per_registry["scope"].fillna("")
+            + "/"
+            + per_registry["name"]
+            + " pulls image "
+            + per_registry["image"],
+        }
+    )
+
+
+def webhook_flows(webhooks: pd.DataFrame) -> pd.DataFrame:
+    """One ``webhook`` flow per host an admission webhook calls by URL."""
+    hooks = webhooks.dropna(subset=["webhook_hosts"])
+    if hooks.empty:
+        return _empty()
+    hooks = hooks.assign(host=hooks["webhook_hosts"].str.split(",")).explode("host")
+    endpoints = split_endpoints("https://" + hooks["host"])
+    return pd.DataFrame(
+        {
+            "asset_id": hooks["asset_id"],
+            "channel": "webhook",
+            "endpoint": endpoints["endpoint"],
+            "host": endpoints["host"],
+            "port": endpoints["port"],
+            "evidence": hooks["webhook_kind"].str.capitalize()
+            + "WebhookConfiguration "
+            + hooks["name"]
+            + " webhooks[].clientConfig.url",
+        }
+    )
+
+
+def external_name_flows(services: pd.DataFrame) -> pd.DataFrame:
+    """One ``egress`` flow per Service of type ExternalName."""
+    external = services.dropna(subset=["external_name"])
+    if external.empty:
+        return _empty()
+    endpoints = split_endpoints(external["external_name"])
+    return pd.DataFrame(
+        {
+            "asset_id": external["asset_id"],
+            "channel": "egress",
+            "endpoint": endpoints["endpoint"],
+            "host": endpoints["host"],
+            "port": endpoints["port"],
+            "evidence": "Service "
+            + external["scope"].fillna("")
+            + "/"
+            + external["name"]
+            + " spec.externalName",
+        }
+    )
