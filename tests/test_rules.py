@@ -215,3 +215,18 @@ def test_exemptions_apply_until_they_expire() -> None:
     # An exemption never turns anything into pass, and never touches unknown.
     unknown = run(assets, [None, None], ["FR", "FR"], exemptions=(current,))
     assert set(unknown[unknown["rule_id"].eq("placement.data_plane")]["status"]) == {"unknown"}
+
+
+def test_a_kind_that_does_not_exist_there_is_not_a_gap() -> None:
+    coverage = pd.DataFrame(
+        {
+            "source": ["s", "s"],
+            "region": [None, None],
+            "kind": ["backup_location", "node"],
+            "status": ["not_found", "forbidden"],
+            "error": ["CRD not installed", "403"],
+        }
+    )
+    findings = run(every_kind_once().iloc[:1], ["DE"], ["DE"], coverage)
+    gaps = findings[findings["subject_table"].eq("coverage")]
+    assert set(gaps["subject_kind"]) == {"node"}

@@ -291,13 +291,15 @@ def _control_plane_node(frame: pd.DataFrame) -> str | None:
 def _merge_coverage(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One coverage row per kind: workloads come from five lists, webhooks from two."""
     frame = pd.DataFrame(rows)
-    order = {"ok": 0, "not_found": 1, "skipped": 2, "forbidden": 3, "error": 4}
+    # The worst status wins, but an API group that is absent (not_found) beside one that was
+    # listed (ok) still leaves the kind fully seen.
+    order = {"not_found": 0, "ok": 1, "skipped": 2, "forbidden": 3, "error": 4}
     frame["rank"] = frame["status"].map(order)
     merged = frame.groupby("kind", sort=False).agg(
         rows=("rows", "sum"),
         duration_s=("duration_s", "sum"),
         rank=("rank", "max"),
-        error=("error", lambda e: "; ".join(x for x in e if x) or None),
+        error=("error", lambda e: "; ".join(e.dropna()) or None),
     )
     merged["status"] = merged["rank"].map({v: k for k, v in order.items()})
     merged["region"] = None

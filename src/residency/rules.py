@@ -24,7 +24,7 @@ import pandas as pd
 from residency.areas import INSIDE, OUTSIDE, Area
 from residency.config import ExemptionConfig
 from residency.kinds import KINDS, kinds_in_category
-from residency.schema import CATEGORIES
+from residency.schema import CATEGORIES, COMPLETE_COVERAGE
 
 __all__ = ["REGISTRY", "EvaluationInput", "Rule", "evaluate", "register"]
 
@@ -133,7 +133,7 @@ def _verdicts(
 
 def _coverage_gaps(data: EvaluationInput, rule_id: str, kinds: frozenset[str]) -> pd.DataFrame:
     cov = data.coverage
-    gaps = cov[cov["status"].ne("ok") & cov["kind"].isin(kinds)]
+    gaps = cov[~cov["status"].isin(COMPLETE_COVERAGE) & cov["kind"].isin(kinds)]
     region = gaps["region"].fillna("all regions").astype(str)
     subject = (
         gaps["source"].astype(str)

@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 __all__ = [
     "ASSETS",
     "CATEGORIES",
+    "COMPLETE_COVERAGE",
     "COVERAGE",
     "DATA_CLASSES",
     "ENUMS",
@@ -212,6 +213,11 @@ TABLE_NAMES: Final = tuple(SCHEMAS)
 
 class SchemaError(ValueError):
     """A batch does not fit its table's schema."""
+
+
+COMPLETE_COVERAGE: Final = ("ok", "not_found")
+"""Coverage statuses that leave nothing unseen: listed in full, or the kind does not exist
+there (a service missing from the catalog, a CRD that is not installed)."""
 
 
 def conform(table: str, data: pa.Table | pa.RecordBatch) -> pa.Table:

@@ -17,6 +17,7 @@ from residency.config import Config
 from residency.errors import ResidencyError
 from residency.locate import locate_assets, sites_frame
 from residency.rules import EvaluationInput, evaluate
+from residency.schema import COMPLETE_COVERAGE
 from residency.store import StoredSweep, SweepWriter, new_sweep_id
 
 __all__ = ["EXIT_CODES", "SweepOutcome", "evaluate_tables", "exit_code", "run_sweep", "summarise"]
@@ -91,7 +92,7 @@ def summarise(findings: pd.DataFrame, coverage: pd.DataFrame) -> dict[str, Any]:
         )
         .reindex(columns=statuses, fill_value=0)
     )
-    gaps = coverage[coverage["status"].astype(str).ne("ok")]
+    gaps = coverage[~coverage["status"].astype(str).isin(COMPLETE_COVERAGE)]
     return {
         "findings": {s: int(counts.get(s, 0)) for s in statuses},
         "rules": {
