@@ -71,6 +71,7 @@ class _State:
     nodes: pd.DataFrame
     volumes: pd.DataFrame
     stored_on: str | None = None
+    unreachable: str | None = None  # once the server does not answer, stop asking
 
 
 def _nodes(items: list[dict[str, Any]], state: _State) -> pd.DataFrame:
@@ -248,6 +249,9 @@ class KubernetesCollector:
             started = time.perf_counter()
             rows = 0
             status, error = "ok", None
+            if state.unreachable is not None:
+                coverage.append(_coverage(resource.kind, "error", 0, started, state.unreachable))
+                continue
             try:
                 for page in lister.pages(path):
                     frame = resource.transform(page, state)
@@ -268,16 +272,22 @@ class KubernetesCollector:
                     ctx.progress(f"{self.source} {resource.kind}", len(frame))
             except ListError as exc:
                 status, error = exc.status, f"{path}: {exc.message}"
-            coverage.append(
-                {
-                    "region": None,
-                    "kind": resource.kind,
-                    "status": status,
-                    "rows": rows,
-                    "duration_s": time.perf_counter() - started,
-                    "error": error,
-                }
-            )
+                if exc.unreachable:
+                    state.unreachable = f"not listed: {exc.message}"
+            coverage.append(_coverage(resource.kind, status, rows, started, error))
+
+
+def _coverage(
+    kind: str, status: str, rows: int, started: float, error: str | None
+) -> dict[str, Any]:
+    return {
+        "region": None,
+        "kind": kind,
+        "status": status,
+        "rows": rows,
+        "duration_s": time.perf_counter() - started,
+        "error": error,
+    }
 
 
 def _control_plane_node(frame: pd.DataFrame) -> str | None:

@@ -23,10 +23,11 @@ __all__ = ["ListError", "Lister"]
 class ListError(Exception):
     """A listing that could not complete: ``status`` is the coverage status it earns."""
 
-    def __init__(self, status: str, message: str) -> None:
+    def __init__(self, status: str, message: str, unreachable: bool = False) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.unreachable = unreachable  # no HTTP answer at all: the server is not there
 
 
 def _status_message(exc: ApiException) -> str:
@@ -82,11 +83,16 @@ class Lister:
                 if not retryable or attempt >= self.retries:
                     message = _status_message(exc)
                     raise ListError("error", f"{message} (after {attempt + 1} attempts)") from None
-            except (HTTPError, OSError, ValueError) as exc:
+            except (HTTPError, OSError) as exc:
                 if attempt >= self.retries:
                     raise ListError(
-                        "error", f"{type(exc).__name__}: {exc} (after {attempt + 1} attempts)"
+                        "error",
+                        f"cannot reach the API server: {type(exc).__name__} "
+                        f"(after {attempt + 1} attempts)",
+                        unreachable=True,
                     ) from None
+            except ValueError as exc:
+                raise ListError("error", f"the API answered with invalid JSON: {exc}") from None
             self.sleep(self.backoff_s * 2**attempt)
             attempt += 1
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import functools
 import json
+import secrets
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -276,16 +277,31 @@ def demo(
 ) -> None:
     """Sweep the bundled sample estate (no credentials) and write its reports."""
     from residency.sample import generate_estate
+    from residency.sample.kube_objects import sample_cluster
+    from residency.sample.kubeapi import KubeAPIServer
 
     estate = generate_estate(seed, scale)
     try:
         output.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ResidencyError(f"cannot create {output}: {exc.strerror or exc}") from None
-    config_path = output / "residency.yaml"
-    _write_text(config_path, yaml.safe_dump(estate.config(store="store"), sort_keys=False))
-    cfg = load_config(config_path)
-    outcome = _sweep(cfg, config_path.name)
+    # The cluster is served over real HTTP(S) on 127.0.0.1 and read by the kubernetes
+    # collector, as a real cluster would be; its one-off token lives only in this folder.
+    cluster = sample_cluster(estate)
+    with KubeAPIServer(
+        cluster.objects,
+        token=secrets.token_urlsafe(24),
+        forbidden=cluster.forbidden,
+        failing=cluster.failing,
+    ) as server:
+        kubeconfig = server.write_kubeconfig(output / "kubeconfig")
+        config_path = output / "residency.yaml"
+        text = yaml.safe_dump(
+            estate.config(store="store", kubeconfig=kubeconfig.name), sort_keys=False
+        )
+        _write_text(config_path, text)
+        cfg = load_config(config_path)
+        outcome = _sweep(cfg, config_path.name)
     stored = open_sweep(cfg.store_location(), outcome.sweep_id)
     for fmt in FORMATS:
         _write_text(

@@ -145,6 +145,13 @@ def _validate_source_options(doc: YamlDocument, config: Config) -> None:
                 f"type '{source.type}' (installed: {', '.join(sorted(known)) or 'none'})"
             )
         try:
-            collector.Options.model_validate(source.options)
+            options = collector.Options.model_validate(source.options)
         except ValidationError as exc:
             raise ConfigError(validation_message(doc, exc, ["sources", index])) from None
+        # Paths in a collector's options (a kubeconfig, a clouds.yaml) are relative to
+        # this file, like every other path in it.
+        extra = source.model_extra if source.model_extra is not None else {}
+        for name in type(options).model_fields:
+            value = getattr(options, name)
+            if isinstance(value, Path) and name in extra:
+                extra[name] = str(config.resolve(value))

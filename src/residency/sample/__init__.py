@@ -62,16 +62,38 @@ class Estate:
     def source(self, name: str) -> SampleSource:
         return next(s for s in self.sources if s.name == name)
 
-    def config(self, store: str, today: dt.date | None = None) -> dict[str, Any]:
-        """A ``residency.yaml`` for sweeping this estate with the ``sample`` collector."""
+    def config(
+        self, store: str, today: dt.date | None = None, kubeconfig: str | None = None
+    ) -> dict[str, Any]:
+        """A ``residency.yaml`` for sweeping this estate.
+
+        Without ``kubeconfig`` the ``sample`` collector reads every source directly. With it,
+        the cluster is read over HTTP by the ``kubernetes`` collector through that kubeconfig
+        (a local endpoint serving the estate), and the clouds directly.
+        """
         today = today or dt.date.today()
+        sample: dict[str, Any] = {
+            "name": "sample-estate",
+            "type": "sample",
+            "seed": self.seed,
+            "scale": self.scale,
+        }
+        sources = [sample]
+        if kubeconfig is not None:
+            sample["members"] = [m for m in MEMBERS if m != "kube-prod"]
+            sources.append(
+                {
+                    "name": "kube-prod",
+                    "type": "kubernetes",
+                    "kubeconfig": kubeconfig,
+                    "context": "kube-prod",
+                }
+            )
         return {
             "area": "eu",
             "requirements": ["location", "control"],
             "store": store,
-            "sources": [
-                {"name": "sample-estate", "type": "sample", "seed": self.seed, "scale": self.scale}
-            ],
+            "sources": sources,
             "sites": SITES,
             "exemptions": [
                 {
