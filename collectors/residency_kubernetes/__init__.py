@@ -221,7 +221,12 @@ class KubernetesCollector:
             retries=self.options.retries,
             timeout_s=self.options.timeout_s,
         )
-        state = _State(nodes=pd.DataFrame(), volumes=pd.DataFrame(columns=["name", "asset_id"]))
+        state = _State(
+            nodes=pd.DataFrame(
+                columns=["name", "asset_id", "region", "zone", "provider", "control_plane"]
+            ),
+            volumes=pd.DataFrame(columns=["name", "asset_id"]),
+        )
         coverage: list[dict[str, Any]] = []
         for resource in RESOURCES:
             if resource.kind != "node" and state.stored_on is None and not state.nodes.empty:

@@ -470,7 +470,9 @@ def _kube(rng: np.random.Generator, ids: _Ids, scale: float, nordlys: SampleSour
         "persistent_volume_claim": pvcs,
     }
     for kind, names in small.items():
-        frames[kind] = _frame(kind, len(names), ids, name=np.array(names), scope="kube-system")
+        # StorageClasses and webhook configurations are cluster-scoped: no namespace.
+        scope = None if kind in ("storage_class", "webhook") else "kube-system"
+        frames[kind] = _frame(kind, len(names), ids, name=np.array(names), scope=scope)
     # API objects live in etcd on the control-plane nodes: that is where they are stored.
     # The collector cannot tell which member holds what, so it names the first by name.
     control_plane = nodes[nodes["pool"].eq("control-plane")].sort_values("name")
