@@ -232,11 +232,24 @@ def test_webhook_url_never_keeps_userinfo_or_query() -> None:
 
 
 def test_config_maps_are_assets_without_their_data() -> None:
-    [row] = transform_config_maps(
+    import datetime as dt
+
+    from residency.collect import assets_batch
+    from residency_kubernetes.control_plane import CONFIG_MAP_ATTRIBUTES
+
+    frame = transform_config_maps(
         objects("coredns/dns-custom-nameservers-coredns-configmap.yaml", "ConfigMap"), "cp"
-    ).to_dict("records")
+    )
+    _, table = assets_batch(
+        frame,
+        source="k",
+        platform="kubernetes",
+        observed_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+        attributes=CONFIG_MAP_ATTRIBUTES,
+    )
+    [row] = table.to_pylist()
     assert row["name"] == "coredns" and row["parent_id"] == "cp"
-    assert "forward" not in json.dumps(row)
+    assert "forward" not in json.dumps(row, default=str)  # what is stored holds no config text
 
 
 def test_registry_webhook_and_external_name_flows() -> None:
@@ -275,3 +288,99 @@ def test_registry_webhook_and_external_name_flows() -> None:
     [row] = external_name_flows(services).to_dict("records")
     assert (row["host"], row["channel"]) == ("my.database.example.com", "egress")
     assert row["evidence"] == "Service prod/my-service spec.externalName"
+
+
+def test_velero_backup_locations_place_the_bucket_and_flow_to_it() -> None:
+    from residency_kubernetes.crds import backup_flows, transform_backup_locations
+
+    aws = transform_backup_locations(
+        objects("backupstoragelocation/api-types-bsl-aws-us-west-2.yaml")
+    )
+    [row] = aws.to_dict("records")
+    assert (row["provider"], row["region"], row["bucket"]) == ("aws", "us-west-2", "myBucket")
+    [flow] = backup_flows(aws).to_dict("records")
+    assert (flow["channel"], flow["host"]) == ("backup", "s3.us-west-2.amazonaws.com")
+    assert "secret-name" not in json.dumps(flow, default=str)  # credentials are never followed
+
+    minio = transform_backup_locations(
+        objects("backupstoragelocation/api-types-bsl-minio-s3url.yaml")
+    )
+    [row] = minio.to_dict("records")
+    assert row["provider"] is None  # an s3Url is not AWS, whatever region it names
+    [flow] = backup_flows(minio).to_dict("records")
+    assert flow["host"] == "minio.example.com"
+
+
+@pytest.mark.parametrize(
+    ("path", "host"),
+    [
+        (
+            "clusterissuer/clusterissuer-lets-encrypt-staging.yaml",
+            "acme-staging-v02.api.letsencrypt.org",
+        ),
+        ("clusterissuer/zerossl-clusterissuer.yaml", "acme.zerossl.com"),
+        (
+            "clusterissuer/clusterissuer-lets-encrypt-production-aks.yaml",
+            "acme-v02.api.letsencrypt.org",
+        ),
+        ("clusterissuer/acme-README-eab-clusterissuer.yaml", None),
+    ],
+)
+def test_cert_manager_issuers_flow_to_their_acme_server(path: str, host: str | None) -> None:
+    from residency_kubernetes.crds import acme_flows, transform_issuers
+
+    issuers = transform_issuers(
+        objects(path, "ClusterIssuer") or objects(path), "ClusterIssuer", "cp"
+    )
+    assert set(issuers["parent_id"]) == {"cp"}
+    flows = acme_flows(issuers)
+    if host is None:
+        assert issuers["acme_server"].notna().sum() == len(flows)
+    else:
+        assert flows["host"].tolist() == [host]
+        assert set(flows["channel"]) == {"acme"}
+
+
+def corefile_maps(text: str, name: str = "coredns") -> pd.DataFrame:
+    return pd.DataFrame(
+        {"asset_id": ["cm"], "name": [name], "scope": ["kube-system"], "corefile": [text]}
+    )
+
+
+def test_coredns_forwards_from_a_config_map() -> None:
+    from residency_kubernetes.dns import corefile_forwards
+
+    maps = transform_config_maps(
+        objects("coredns/dns-custom-nameservers-coredns-configmap.yaml", "ConfigMap"), "cp"
+    )
+    flows = corefile_forwards(maps)
+    assert flows["host"].tolist() == ["172.16.0.1", "10.150.0.1"]
+    assert set(flows["channel"]) == {"dns"} and flows["port"].tolist() == [53, 53]
+    assert (
+        flows["evidence"].iloc[1] == "ConfigMap kube-system/coredns Corefile: forward . 10.150.0.1"
+    )
+
+
+@pytest.mark.parametrize(
+    ("file", "hosts", "unresolved"),
+    [
+        ("forward-README-dot-upstream.Corefile", ["1.1.1.1", "1.0.0.1"], 0),
+        ("forward-README-multi-domain.Corefile", ["10.20.0.1", "10.0.0.1"], 1),  # /etc/resolv.conf
+    ],
+)
+def test_corefile_forward_targets(file: str, hosts: list[str], unresolved: int) -> None:
+    from residency_kubernetes.dns import corefile_forwards
+
+    flows = corefile_forwards(corefile_maps((UPSTREAM / "coredns" / file).read_text()))
+    assert flows["host"].dropna().tolist() == hosts
+    assert int(flows["host"].isna().sum()) == unresolved
+    assert flows.loc[flows["host"].isna(), "evidence"].str.endswith("(unresolved)").all()
+
+
+def test_corefile_template_placeholder_is_unresolved() -> None:
+    from residency_kubernetes.dns import corefile_forwards
+
+    text = (UPSTREAM / "coredns" / "coredns.yaml.sed").read_text()
+    flows = corefile_forwards(corefile_maps(text))
+    assert len(flows) == 1 and flows["host"].isna().all()
+    assert "UPSTREAMNAMESERVER" in flows["evidence"].iloc[0]

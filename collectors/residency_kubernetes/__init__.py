@@ -26,7 +26,16 @@ from residency.collect import (
     flows_batch,
 )
 from residency.errors import ConfigError
-from residency_kubernetes import control_plane, flows, network, nodes, storage, workloads
+from residency_kubernetes import (
+    control_plane,
+    crds,
+    dns,
+    flows,
+    network,
+    nodes,
+    storage,
+    workloads,
+)
 from residency_kubernetes.api import Lister, ListError
 
 __all__ = ["RESOURCES", "KubernetesCollector", "KubernetesOptions", "Resource"]
@@ -88,6 +97,10 @@ def _volumes(items: list[dict[str, Any]], state: _State) -> pd.DataFrame:
 
 def _workload(kind: str) -> Transform:
     return lambda items, state: workloads.transform_workloads(items, kind, state.stored_on)
+
+
+def _issuer(kind: str) -> Transform:
+    return lambda items, state: crds.transform_issuers(items, kind, state.stored_on)
 
 
 def _webhook(kind: str) -> Transform:
@@ -163,6 +176,7 @@ RESOURCES: tuple[Resource, ...] = (
         True,
         lambda items, state: control_plane.transform_config_maps(items, state.stored_on),
         tuple(control_plane.CONFIG_MAP_ATTRIBUTES),
+        dns.corefile_forwards,
     ),
     Resource(
         "webhook",
@@ -179,6 +193,28 @@ RESOURCES: tuple[Resource, ...] = (
         _webhook("mutating"),
         tuple(control_plane.WEBHOOK_ATTRIBUTES),
         flows.webhook_flows,
+    ),
+    Resource(
+        "backup_location",
+        "/apis/velero.io/v1/backupstoragelocations",
+        True,
+        lambda items, state: crds.transform_backup_locations(items),
+        tuple(crds.BSL_ATTRIBUTES),
+        crds.backup_flows,
+    ),
+    *(
+        Resource(
+            "certificate_issuer",
+            path,
+            namespaced,
+            _issuer(kind),
+            tuple(crds.ISSUER_ATTRIBUTES),
+            crds.acme_flows,
+        )
+        for kind, path, namespaced in (
+            ("ClusterIssuer", "/apis/cert-manager.io/v1/clusterissuers", False),
+            ("Issuer", "/apis/cert-manager.io/v1/issuers", True),
+        )
     ),
 )
 

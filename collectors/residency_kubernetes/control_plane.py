@@ -8,7 +8,7 @@ from typing import Any, Final
 import pandas as pd
 
 from residency.endpoints import split_endpoints
-from residency_kubernetes.fields import Items, column, identity
+from residency_kubernetes.fields import Items, column, identity, label
 
 __all__ = [
     "CONFIG_MAP_ATTRIBUTES",
@@ -90,7 +90,8 @@ def _client_field(page: Items, field: str) -> pd.Series:
 def transform_config_maps(
     items: Sequence[Mapping[str, Any]], stored_on: str | None
 ) -> pd.DataFrame:
-    """ConfigMaps (never Secrets) as assets; telemetry configs in them are parsed elsewhere."""
+    """ConfigMaps (never Secrets) as assets. ``corefile`` (CoreDNS's configuration, if any) is
+    kept for the DNS flows and not stored; telemetry configs in them are parsed elsewhere."""
     page = Items(items)
     frame = pd.DataFrame(
         {
@@ -99,6 +100,7 @@ def transform_config_maps(
             "name": column(page, "metadata.name"),
             "scope": column(page, "metadata.namespace"),
             "parent_id": stored_on,
+            "corefile": label(page, "Corefile", where="data"),
         }
     )
     return frame.astype(object).where(frame.notna(), None)
