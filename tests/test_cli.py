@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from residency.cli import app
@@ -28,7 +29,7 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("demo") / "residency-demo"
     code, stdout, _ = invoke("demo", "--out", str(out))
     assert code == 1, stdout  # planted violations
-    assert "planted cases found: 10/10" in stdout
+    assert "planted cases found: 11/11" in stdout
     return out
 
 
@@ -55,15 +56,24 @@ def test_check_reevaluates_with_the_current_config(demo_dir: Path) -> None:
     assert code == 1 and "VIOLATIONS" in stdout
     code, _, _ = invoke("check", "--config", str(config), "--fail-on", "never")
     assert code == 0
-    # Widening the area to a country list that includes Canada, and dropping control,
-    # leaves only unknowns: the exit code says incomplete.
-    text = config.read_text().replace("area: eu", "area: world-ish\narea_files: [world.yaml]")
-    text = text.replace("- control\n", "")
+    # Widening the area to a country list that includes Canada, dropping control, and
+    # exempting the mislabelled node leaves only unknowns: the exit code says incomplete.
+    data = yaml.safe_load(config.read_text())
+    data |= {"area": "world-ish", "area_files": ["world.yaml"], "requirements": ["location"]}
+    data["exemptions"].append(
+        {
+            "rule": "lineage.*",
+            "subject": "kube-prod/node/*",
+            "reason": "relabelling planned",
+            "owner": "platform@example.eu",
+            "expires": "2999-01-01",
+        }
+    )
     (demo_dir / "world.yaml").write_text(
         "areas:\n  - name: world-ish\n    title: EU and Canada\n    include: [eu, CA]\n"
     )
     wider = demo_dir / "wider.yaml"
-    wider.write_text(text)
+    wider.write_text(yaml.safe_dump(data))
     code, stdout, _ = invoke("check", "--config", str(wider))
     assert code == 3, stdout
     assert "INCOMPLETE" in stdout
@@ -217,7 +227,7 @@ def installed_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
         [installed(), "demo", "--out", str(out)], capture_output=True, text=True, timeout=300
     )
     assert demo.returncode == 1, demo.stderr
-    assert "planted cases found: 10/10" in demo.stdout
+    assert "planted cases found: 11/11" in demo.stdout
     return out
 
 

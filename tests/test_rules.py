@@ -21,7 +21,10 @@ KNOWN_REFS = ("CISPE-def-", "CISPE-badge-", "CADA-II-")
 
 def test_every_rule_has_docs_refs_and_a_test() -> None:
     test_text = "\n".join(p.read_text(encoding="utf-8") for p in TESTS.glob("test_*.py"))
-    assert {f"placement.{c}" for c in CATEGORIES} | {"control.operator"} == set(REGISTRY)
+    assert {f"placement.{c}" for c in CATEGORIES} | {
+        "control.operator",
+        "lineage.topology_labels",
+    } == set(REGISTRY)
     for rule in REGISTRY.values():
         assert len(rule.doc) > 80, rule.id
         assert rule.title and rule.refs, rule.id
@@ -52,6 +55,8 @@ def every_kind_once() -> pd.DataFrame:
         asset_id=[f"id-{i}" for i in range(n)],
         name=[f"n-{i}" for i in range(n)],
         region="r",
+        zone=None,
+        parent_id=None,
         basis="declared_site",
         evidence="site r",
         city="X",
@@ -230,3 +235,29 @@ def test_a_kind_that_does_not_exist_there_is_not_a_gap() -> None:
     findings = run(every_kind_once().iloc[:1], ["DE"], ["DE"], coverage)
     gaps = findings[findings["subject_table"].eq("coverage")]
     assert set(gaps["subject_kind"]) == {"node"}
+
+
+def test_node_labels_are_checked_against_the_server_behind_the_provider_id() -> None:
+    assets = pd.DataFrame(
+        {
+            "source": ["os", "os", "k8s", "k8s", "k8s"],
+            "platform": ["openstack", "openstack", "kubernetes", "kubernetes", "kubernetes"],
+            "kind": ["server", "server", "node", "node", "node"],
+            "category": "data_plane",
+            "asset_id": ["s1", "s2", "n1", "n2", "n3"],
+            "name": ["vm1", "vm2", "node-1", "node-2", "node-3"],
+            "region": ["fra1", "fra1", "fra1", "ams1", "eu-central-1"],
+            "zone": ["fra1-a", "fra1-b", "fra1-a", "ams1-a", None],
+            "parent_id": [None, None, "s1", "s2", None],
+            "basis": "declared_site",
+            "evidence": "site",
+            "city": None,
+            "operator": "Op",
+        }
+    )
+    findings = run(assets, ["DE"] * 5, ["DE"] * 5)
+    labels = findings[findings["rule_id"].eq("lineage.topology_labels")].set_index("subject_id")
+    assert sorted(labels.index) == ["n1", "n2"]  # n3 has no server in the sweep
+    assert labels.loc["n1", "status"] == "pass"
+    assert labels.loc["n2", "status"] == "fail"
+    assert "labelled ams1/ams1-a but its server runs in fra1/fra1-b" in labels.loc["n2", "message"]

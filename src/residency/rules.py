@@ -288,6 +288,46 @@ def _evaluate_control(data: EvaluationInput) -> pd.DataFrame:
     return _combine(rule_id, "assets", [verdicts, _coverage_gaps(data, rule_id, kinds)])
 
 
+def _evaluate_topology_labels(data: EvaluationInput) -> pd.DataFrame:
+    rule_id = "lineage.topology_labels"
+    assets = data.assets
+    by_id = assets.drop_duplicates("asset_id").set_index("asset_id")
+    parent = assets["parent_id"]
+    parent_platform = parent.map(by_id["platform"])
+    subjects_mask = (
+        assets["kind"].eq("node")
+        & assets["platform"].eq("kubernetes")
+        & parent_platform.eq("openstack")
+        & assets["region"].notna()
+    ).to_numpy()
+    subjects = assets[subjects_mask]
+    server_region = subjects["parent_id"].map(by_id["region"])
+    server_zone = subjects["parent_id"].map(by_id["zone"])
+    region_ok = subjects["region"].eq(server_region)
+    zone_ok = subjects["zone"].isna() | server_zone.isna() | subjects["zone"].eq(server_zone)
+    agree = (region_ok & zone_ok).to_numpy()
+    membership = np.where(agree, INSIDE, OUTSIDE).astype(np.int8)
+    labels = subjects["region"].astype(str) + "/" + subjects["zone"].fillna("-").astype(str)
+    actual = server_region.astype(str) + "/" + server_zone.fillna("-").astype(str)
+    verdicts = _verdicts(
+        subjects,
+        membership,
+        rule_id,
+        inside=(" is labelled " + labels + ", as its server runs").to_numpy(),
+        outside=(" is labelled " + labels + " but its server runs in " + actual).to_numpy(),
+        unknown="",
+    )
+    verdicts["evidence"] = (
+        "labels topology.kubernetes.io/region,zone = "
+        + labels
+        + "; providerID server "
+        + subjects["parent_id"].astype(str)
+        + " in "
+        + actual
+    ).to_numpy()
+    return _combine(rule_id, "Kubernetes nodes on OpenStack servers of this sweep", [verdicts])
+
+
 for _category in CATEGORIES:
     register(_placement_rule(_category))
 
@@ -312,6 +352,27 @@ register(
             "control; CADA Annex II Levels 3 and 4 exclude third-country control."
         ),
         evaluate=_evaluate_control,
+    )
+)
+
+
+register(
+    Rule(
+        id="lineage.topology_labels",
+        title="Node topology labels agree with where their servers run",
+        refs=("CISPE-def-4", "CISPE-def-17", "CADA-II-1.infrastructure-location"),
+        severity="medium",
+        reads=("assets", "placements"),
+        requirement="location",
+        doc=(
+            "A Kubernetes node's topology.kubernetes.io region and zone labels are compared "
+            "with the region and availability zone of the OpenStack server its providerID "
+            "names, when that server is in the same sweep. Labels steer schedulers and "
+            "volume topology; labels that lie put workloads and data somewhere other than "
+            "intended, and make label-only placements of other clusters untrustworthy. "
+            "Placement itself follows the server (lineage), not the labels."
+        ),
+        evaluate=_evaluate_topology_labels,
     )
 )
 

@@ -363,6 +363,10 @@ def _kube(rng: np.random.Generator, ids: _Ids, scale: float, nordlys: SampleSour
             "provider": None,
         }
     )
+    # Planted: a node whose topology labels were copied from an Amsterdam template although
+    # its server runs in Frankfurt. Lineage still places it; the labels are wrong evidence.
+    mislabelled = nodes_os["name"].eq("kube-fra1-node-0").to_numpy()
+    nodes_os.loc[mislabelled, ["region", "zone"]] = ["ams1", "ams1-a"]
     n_burst = _count(3, scale)
     burst_zones = rng.choice(np.array(["eu-central-1a", "eu-central-1b"]), n_burst)
     nodes_aws = pd.DataFrame(
@@ -548,6 +552,13 @@ PLANTED: list[PlantedCase] = [
         "nordlys",
         "fra1/secret_container",
         "listing Barbican secret containers in fra1 was forbidden",
+    ),
+    PlantedCase(
+        "lineage.topology_labels",
+        "fail",
+        "kube-prod",
+        "kube-fra1-node-0",
+        "node labels say ams1 while its server runs in fra1",
     ),
     PlantedCase(
         "placement.network_security",
