@@ -167,3 +167,29 @@ def test_namespace_scoped_mode_lists_only_those_namespaces(
     assert len(pods) > 0 and set(pods["scope"]) == {"shop"}
     paths = {path for _, path, _ in server.requests}
     assert "/api/v1/namespaces/shop/pods" in {p.split("?")[0] for p in paths}
+
+
+def test_the_shipped_cluster_role_grants_exactly_what_is_listed_and_no_secrets() -> None:
+    import yaml
+
+    from residency_kubernetes import RESOURCES
+
+    role = yaml.safe_load(
+        (
+            Path(__file__).parents[1] / "collectors" / "residency_kubernetes" / "rbac.yaml"
+        ).read_text()
+    )
+    granted = {
+        (group, resource)
+        for rule in role["rules"]
+        for group in rule["apiGroups"]
+        for resource in rule["resources"]
+        if set(rule["verbs"]) == {"get", "list"}
+    }
+    listed = set()
+    for resource in RESOURCES:
+        parts = resource.path.strip("/").split("/")
+        group = "" if parts[0] == "api" else parts[1]
+        listed.add((group, parts[-1]))
+    assert granted == listed
+    assert not any("secret" in name for _, name in granted)
