@@ -18,6 +18,7 @@ SHARED = ROOT.parent / "shared"
 
 
 def write_config(folder: Path, data: dict[str, object]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
     path = folder / "residency.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     return path

@@ -120,3 +120,25 @@ def test_unreadable_manifest(tmp_path: Path) -> None:
     (folder / MANIFEST).write_text("{not json")
     with pytest.raises(StoreError, match="unreadable manifest"):
         list_sweeps(str(tmp_path))
+
+
+def test_sources_are_collected_concurrently_into_one_sweep(tmp_path: Path, estate) -> None:  # type: ignore[no-untyped-def]
+    both = {"name": "all", "type": "sample", "scale": 0.3}
+    split = [
+        {"name": "clouds", "type": "sample", "scale": 0.3, "members": ["nordlys", "ovh-public"]},
+        {"name": "cluster", "type": "sample", "scale": 0.3, "members": ["kube-prod"]},
+    ]
+    one = run_sweep(
+        load_config(write_config(tmp_path / "a", {**estate.config(store="s"), "sources": [both]})),
+        "r",
+    )
+    two = run_sweep(
+        load_config(
+            write_config(
+                tmp_path / "b", {**estate.config(store="s"), "sources": split, "concurrency": 2}
+            )
+        ),
+        "r",
+    )
+    assert one.summary["findings"] == two.summary["findings"]
+    assert sorted(one.coverage["source"].unique()) == sorted(two.coverage["source"].unique())

@@ -92,6 +92,7 @@ class Config(BaseModel):
     area_files: list[Path] = Field(default_factory=list)
     requirements: list[Requirement] = Field(default_factory=lambda: _BOTH.copy())
     store: str = "./residency-store"
+    concurrency: int = Field(default=4, ge=1, le=64, description="Sources collected at once.")
     sources: list[SourceConfig] = Field(min_length=1)
     sites: list[SiteConfig] = Field(default_factory=list)
     exemptions: list[ExemptionConfig] = Field(default_factory=list)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import queue
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -13,7 +16,7 @@ import pyarrow as pa
 
 from residency.areas import Area, load_areas
 from residency.collect import CollectContext, collector_types
-from residency.config import Config
+from residency.config import Config, SourceConfig
 from residency.errors import ResidencyError
 from residency.locate import locate_assets, sites_frame
 from residency.rules import EvaluationInput, evaluate
@@ -150,6 +153,55 @@ def evaluate_tables(
     return placements, findings, area
 
 
+_DONE: Final = object()
+
+
+def _collect_concurrently(
+    config: Config, ctx: CollectContext, writer: SweepWriter
+) -> dict[str, float]:
+    """Run the sources' collectors in up to ``config.concurrency`` threads; this thread alone
+    writes. The queue is bounded, so a fast collector waits for the writer instead of
+    piling batches up in memory. The first collector error stops the sweep."""
+    batches: queue.Queue[Any] = queue.Queue(maxsize=2 * config.concurrency)
+    timings: dict[str, float] = {}
+    stop = threading.Event()
+
+    def run(source: SourceConfig) -> None:
+        started = time.perf_counter()
+        try:
+            collector_cls = collector_types()[source.type]
+            options = collector_cls.Options.model_validate(source.options)
+            for item in collector_cls(source.name, options).collect(ctx):
+                if stop.is_set():
+                    return
+                batches.put(item)
+            timings[f"collect:{source.name}"] = time.perf_counter() - started
+        except BaseException as exc:  # handed to the writing thread, which re-raises it
+            batches.put(exc)
+        finally:
+            batches.put(_DONE)
+
+    with ThreadPoolExecutor(max_workers=config.concurrency, thread_name_prefix="collect") as pool:
+        for source in config.sources:
+            pool.submit(run, source)
+        running = len(config.sources)
+        try:
+            while running:
+                item = batches.get()
+                if item is _DONE:
+                    running -= 1
+                elif isinstance(item, BaseException):
+                    raise item
+                else:
+                    writer.write(*item)
+        finally:
+            stop.set()
+            while running:  # let blocked collectors finish their put and stop
+                if batches.get() is _DONE:
+                    running -= 1
+    return timings
+
+
 def run_sweep(
     config: Config,
     config_file: str,
@@ -164,17 +216,8 @@ def run_sweep(
     writer = SweepWriter(config.store_location(), sweep_id)
     ctx = CollectContext(sweep_id=sweep_id, observed_at=started, progress=progress)
     try:
-        timings: dict[str, float] = {}
-        for source in config.sources:
-            stage(f"collect {source.name}")
-            t0 = time.perf_counter()
-            collector_cls = collector_types()[source.type]
-            collector = collector_cls(
-                source.name, collector_cls.Options.model_validate(source.options)
-            )
-            for table, batch in collector.collect(ctx):
-                writer.write(table, batch)
-            timings[f"collect:{source.name}"] = time.perf_counter() - t0
+        stage(f"collect {', '.join(s.name for s in config.sources)}")
+        timings = _collect_concurrently(config, ctx, writer)
         writer.close_tables(["assets", "coverage"])
 
         stage("locate and evaluate")
