@@ -20,16 +20,18 @@ from typing import Any, Final, Literal
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
 
 from residency.areas import INSIDE, OUTSIDE, Area
 from residency.config import ExemptionConfig
 from residency.kinds import KINDS, kinds_in_category
 from residency.schema import CATEGORIES, COMPLETE_COVERAGE
 
-__all__ = ["REGISTRY", "EvaluationInput", "Rule", "evaluate", "register"]
+__all__ = ["REGISTRY", "EvaluationInput", "Rule", "evaluate", "refs_column", "register"]
 
 Requirement = Literal["location", "control"]
-Text = str | npt.NDArray[Any]  # one message, or one per subject
+# One message for all, or a function giving the messages of the subjects a mask selects.
+Text = str | Callable[[npt.NDArray[np.bool_]], npt.NDArray[Any]]
 FINDING_COLUMNS: Final = [
     "source",
     "rule_id",
@@ -108,12 +110,14 @@ def _verdicts(
     status = np.select(
         [membership == INSIDE, membership == OUTSIDE], ["pass", "fail"], default="unknown"
     )
-    described = _describe(subjects)
-    message = np.select(
-        [membership == INSIDE, membership == OUTSIDE],
-        [(described + inside).to_numpy(), (described + outside).to_numpy()],
-        default=(described + unknown).to_numpy(),
-    )
+    # Each row's message is built only for its own status: at a million subjects, three
+    # full-length candidate arrays would cost hundreds of megabytes.
+    message = _describe(subjects).to_numpy(dtype=object)
+    for verdict, text in (("pass", inside), ("fail", outside), ("unknown", unknown)):
+        rows = status == verdict
+        if rows.any():
+            suffix = text(rows) if callable(text) else text
+            message[rows] = message[rows] + suffix
     return pd.DataFrame(
         {
             "source": subjects["source"].to_numpy(),
@@ -220,13 +224,15 @@ def _placement_rule(category: str) -> Rule:
         mask = data.assets["category"].eq(category).to_numpy()
         subjects = data.assets[mask]
         area = data.area.name
+        place = _place(subjects).to_numpy(dtype=object)
+        evidence = subjects["evidence"].astype(str).to_numpy(dtype=object)
         verdicts = _verdicts(
             subjects,
             data.location[mask],
             rule_id,
-            inside=(" is in " + _place(subjects) + ", inside " + area).to_numpy(),
-            outside=(" is in " + _place(subjects) + ", outside " + area).to_numpy(),
-            unknown=" cannot be placed: " + subjects["evidence"].astype(str).to_numpy(),
+            inside=lambda rows: " is in " + place[rows] + ", inside " + area,
+            outside=lambda rows: " is in " + place[rows] + ", outside " + area,
+            unknown=lambda rows: " cannot be placed: " + evidence[rows],
         )
         return _combine(rule_id, what, [verdicts, _coverage_gaps(data, rule_id, kinds)])
 
@@ -257,30 +263,35 @@ def _placement_rule(category: str) -> Rule:
 def _evaluate_control(data: EvaluationInput) -> pd.DataFrame:
     rule_id = "control.operator"
     assets = data.assets
-    operator = assets["operator"].fillna("an operator of unknown jurisdiction").astype(str)
-    jurisdiction = assets["operator_jurisdiction"].fillna("?").astype(str)
+    operator = assets["operator"].fillna("an unnamed operator").astype(object).to_numpy()
+    jurisdiction = assets["operator_jurisdiction"].fillna("?").astype(object).to_numpy()
     area = data.area.name
     located_inside = data.location == INSIDE
-    outside = (
-        " runs on a site operated by "
-        + operator
-        + " (controlled from "
-        + jurisdiction
-        + "), outside "
-        + area
-    ).to_numpy()
-    outside = np.where(
-        located_inside,
-        np.char.add(outside.astype(str), " — although the site itself is inside " + area),
-        outside,
-    )
+
+    def outside(rows: npt.NDArray[np.bool_]) -> npt.NDArray[Any]:
+        text = (
+            " runs on a site operated by "
+            + operator[rows]
+            + " (controlled from "
+            + jurisdiction[rows]
+            + "), outside "
+            + area
+        )
+        also = np.where(located_inside[rows], " — although the site itself is inside " + area, "")
+        return np.asarray(text + also.astype(object))
+
     verdicts = _verdicts(
         assets,
         data.control,
         rule_id,
-        inside=(
-            " runs on a site operated by " + operator + " (" + jurisdiction + "), inside " + area
-        ).to_numpy(),
+        inside=lambda rows: (
+            " runs on a site operated by "
+            + operator[rows]
+            + " ("
+            + jurisdiction[rows]
+            + "), inside "
+            + area
+        ),
         outside=outside,
         unknown=" runs on a site whose operator's jurisdiction is not known",
     )
@@ -313,8 +324,15 @@ def _evaluate_topology_labels(data: EvaluationInput) -> pd.DataFrame:
         subjects,
         membership,
         rule_id,
-        inside=(" is labelled " + labels + ", as its server runs").to_numpy(),
-        outside=(" is labelled " + labels + " but its server runs in " + actual).to_numpy(),
+        inside=lambda rows: (
+            " is labelled " + labels.to_numpy(dtype=object)[rows] + ", as its server runs"
+        ),
+        outside=lambda rows: (
+            " is labelled "
+            + labels.to_numpy(dtype=object)[rows]
+            + " but its server runs in "
+            + actual.to_numpy(dtype=object)[rows]
+        ),
         unknown="",
     )
     verdicts["evidence"] = (
@@ -419,6 +437,15 @@ def apply_exemptions(
     return findings
 
 
+def refs_column(rule_ids: pd.Series) -> pa.Array:
+    """The ``refs`` column for findings of ``rule_ids``: each rule's clauses, stored once per
+    rule and shared by its rows (an Arrow take, not a Python list per finding)."""
+    rules = list(REGISTRY)
+    per_rule = pa.array([list(REGISTRY[r].refs) for r in rules], pa.list_(pa.string()))
+    index = pd.Categorical(rule_ids.astype(str), categories=rules).codes
+    return per_rule.take(pa.array(index, pa.int32()))
+
+
 def evaluate(
     data: EvaluationInput,
     requirements: Sequence[str],
@@ -434,8 +461,7 @@ def evaluate(
         else:
             frame = rule.evaluate(data)
         frame["severity"] = rule.severity
-        frame["refs"] = [list(rule.refs)] * len(frame)
-        frames.append(frame[[*FINDING_COLUMNS, "severity", "refs"]])
+        frames.append(frame[[*FINDING_COLUMNS, "severity"]])
     findings = pd.concat(frames, ignore_index=True)
     findings["area"] = data.area.name
     return apply_exemptions(findings, exemptions, today or dt.date.today())

@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -19,7 +20,7 @@ from residency.collect import CollectContext, collector_types
 from residency.config import Config, SourceConfig
 from residency.errors import ResidencyError
 from residency.locate import locate_assets, sites_frame
-from residency.rules import EvaluationInput, evaluate
+from residency.rules import EvaluationInput, evaluate, refs_column
 from residency.schema import COMPLETE_COVERAGE
 from residency.store import StoredSweep, SweepWriter, new_sweep_id
 
@@ -133,10 +134,11 @@ def _frame(table: pa.Table) -> pd.DataFrame:
 
 
 def _with_provenance(frame: pd.DataFrame, source: Any, observed_at: dt.datetime) -> pa.Table:
-    frame = frame.copy()
-    frame.insert(0, "observed_at", pd.Timestamp(observed_at))
-    frame.insert(0, "source", source)
-    return pa.Table.from_pandas(frame, preserve_index=False)
+    """``frame`` as Arrow with ``source`` and ``observed_at`` in front (no pandas copy)."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    stamp = pa.array(np.full(len(frame), pd.Timestamp(observed_at).value // 1000), pa.int64())
+    table = table.add_column(0, "observed_at", stamp.cast(pa.timestamp("us", tz="UTC")))
+    return table.add_column(0, "source", pa.array(np.asarray(source, dtype=object), pa.string()))
 
 
 def evaluate_tables(
@@ -219,6 +221,8 @@ def run_sweep(
         stage(f"collect {', '.join(s.name for s in config.sources)}")
         timings = _collect_concurrently(config, ctx, writer)
         writer.close_tables(["assets", "coverage"])
+        # Collection is over: hand the memory Arrow kept for its batches back to the system.
+        pa.default_memory_pool().release_unused()
 
         stage("locate and evaluate")
         t0 = time.perf_counter()
@@ -229,11 +233,13 @@ def run_sweep(
         writer.write(
             "placements", _with_provenance(placements, assets["source"].to_numpy(), evaluated_at)
         )
+        findings_table = _with_provenance(
+            findings.drop(columns=["source"]), findings["source"].to_numpy(), evaluated_at
+        )
+        findings_table = findings_table.append_column("refs", refs_column(findings["rule_id"]))
         writer.write(
             "findings",
-            _with_provenance(
-                findings.drop(columns=["source"]), findings["source"].to_numpy(), evaluated_at
-            ),
+            findings_table,
         )
         writer.close_tables()
         timings["locate_evaluate"] = time.perf_counter() - t0
