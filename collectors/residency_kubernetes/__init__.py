@@ -23,6 +23,7 @@ from residency.collect import (
     CollectContext,
     assets_batch,
     coverage_batch,
+    coverage_row,
     flows_batch,
 )
 from residency.errors import ConfigError
@@ -291,7 +292,7 @@ class KubernetesCollector:
             rows = 0
             status, error = "ok", None
             if state.unreachable is not None:
-                coverage.append(_coverage(resource.kind, "error", 0, started, state.unreachable))
+                coverage.append(coverage_row(resource.kind, "error", 0, started, state.unreachable))
                 continue
             try:
                 for page in lister.pages(path):
@@ -315,20 +316,7 @@ class KubernetesCollector:
                 status, error = exc.status, f"{path}: {exc.message}"
                 if exc.unreachable:
                     state.unreachable = f"not listed: {exc.message}"
-            coverage.append(_coverage(resource.kind, status, rows, started, error))
-
-
-def _coverage(
-    kind: str, status: str, rows: int, started: float, error: str | None
-) -> dict[str, Any]:
-    return {
-        "region": None,
-        "kind": kind,
-        "status": status,
-        "rows": rows,
-        "duration_s": time.perf_counter() - started,
-        "error": error,
-    }
+            coverage.append(coverage_row(resource.kind, status, rows, started, error))
 
 
 def _control_plane_node(frame: pd.DataFrame) -> str | None:

@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from residency.collect import Batch, CollectContext, assets_batch, coverage_batch
+from residency.collect import (
+    Batch,
+    CollectContext,
+    assets_batch,
+    coverage_batch,
+    coverage_row,
+)
 from residency.sample import MEMBERS, SampleSource, generate_estate
 from residency.schema import ASSETS
 
@@ -76,7 +82,7 @@ class SampleCollector:
                 rows = frame if region is None else frame[frame["region"] == region]
                 if fault is not None:
                     status, error = fault
-                    coverage.append(_coverage_row(region, kind, status, 0, started, error))
+                    coverage.append(coverage_row(kind, status, 0, started, error, region))
                     continue
                 extra = [c for c in rows.columns if c not in ASSETS.names]  # the rest: attributes
                 for start in range(0, len(rows), self.options.chunk_rows):
@@ -89,18 +95,5 @@ class SampleCollector:
                         attributes=extra,
                     )
                     ctx.progress(f"{member.name} {kind}", len(chunk))
-                coverage.append(_coverage_row(region, kind, "ok", len(rows), started, None))
+                coverage.append(coverage_row(kind, "ok", len(rows), started, None, region))
         yield coverage_batch(coverage, source=member.name, observed_at=ctx.observed_at)
-
-
-def _coverage_row(
-    region: str | None, kind: str, status: str, rows: int, started: float, error: str | None
-) -> dict[str, Any]:
-    return {
-        "region": region,
-        "kind": kind,
-        "status": status,
-        "rows": rows,
-        "duration_s": time.perf_counter() - started,
-        "error": error,
-    }

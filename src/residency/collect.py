@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -25,6 +26,7 @@ __all__ = [
     "attributes_array",
     "collector_types",
     "coverage_batch",
+    "coverage_row",
     "flows_batch",
 ]
 
@@ -119,6 +121,25 @@ def flows_batch(frame: pd.DataFrame, *, source: str, observed_at: dt.datetime) -
     merged["source"] = source
     merged["observed_at"] = pd.Timestamp(observed_at)
     return "flows", _to_table("flows", merged)
+
+
+def coverage_row(
+    kind: str,
+    status: str,
+    rows: int,
+    started: float,
+    error: str | None = None,
+    region: str | None = None,
+) -> dict[str, Any]:
+    """One coverage record for a listing that began at ``started`` (``time.perf_counter()``)."""
+    return {
+        "region": region,
+        "kind": kind,
+        "status": status,
+        "rows": rows,
+        "duration_s": time.perf_counter() - started,
+        "error": error,
+    }
 
 
 def coverage_batch(
