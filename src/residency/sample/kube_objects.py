@@ -135,6 +135,9 @@ RESOURCES: Final[tuple[ResourceType, ...]] = (
     ResourceType("apps", "v1", "deployments", "Deployment", True, ("deploy",), ("all",)),
     ResourceType("apps", "v1", "replicasets", "ReplicaSet", True, ("rs",), ("all",)),
     ResourceType("apps", "v1", "statefulsets", "StatefulSet", True, ("sts",), ("all",)),
+    # The sample cluster runs no Jobs, but like every real cluster it serves the batch API.
+    ResourceType("batch", "v1", "cronjobs", "CronJob", True, ("cj",), ("all",)),
+    ResourceType("batch", "v1", "jobs", "Job", True, (), ("all",)),
     ResourceType("networking.k8s.io", "v1", "ingresses", "Ingress", True, ("ing",)),
     ResourceType("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", True, ("netpol",)),
     ResourceType("storage.k8s.io", "v1", "storageclasses", "StorageClass", False, ("sc",)),
