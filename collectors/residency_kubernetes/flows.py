@@ -41,13 +41,14 @@ def registry_flows(pods: pd.DataFrame) -> pd.DataFrame:
         return _empty()
     images = pods[["asset_id", "scope", "name", "images"]].dropna(subset=["images"])
     images = images.assign(image=images["images"].str.split(",")).explode("image")
-    images["registry"] = registry_of(images["image"])
-    per_registry = (
-        images.groupby(["asset_id", "registry"], sort=False)
-        .agg(scope=("scope", "first"), name=("name", "first"), image=("image", "first"))
-        .reset_index()
-    )
-    endpoints = split_endpoints("https://" + per_registry["registry"])
+    # A cluster runs few distinct images: parse each once, then spread it to every pod.
+    codes, distinct = pd.factorize(images["image"])
+    images["registry"] = registry_of(pd.Series(distinct, dtype=object)).to_numpy()[codes]
+    # The first image a pod pulls from each registry is the evidence for that flow.
+    per_registry = images.drop_duplicates(["asset_id", "registry"]).reset_index(drop=True)
+    registry_codes, registries = pd.factorize(per_registry["registry"])
+    parsed = split_endpoints("https://" + pd.Series(registries, dtype=object))
+    endpoints = parsed.iloc[registry_codes].reset_index(drop=True)
     return pd.DataFrame(
         {
             "asset_id": per_registry["asset_id"],
