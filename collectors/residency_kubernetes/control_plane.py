@@ -8,7 +8,7 @@ from typing import Any, Final
 import pandas as pd
 
 from residency.endpoints import split_endpoints
-from residency_kubernetes.fields import Items, column, identity, label
+from residency_kubernetes.fields import Items, column, elements, identity, label, per_object
 
 __all__ = [
     "CONFIG_MAP_ATTRIBUTES",
@@ -62,29 +62,20 @@ def transform_webhooks(
 
 
 def _client_field(page: Items, field: str) -> pd.Series:
+    """``webhooks[].clientConfig.<field>`` of each configuration, comma-joined; a service
+    reference reads ``namespace/name``."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    hooks = page.get("webhooks")
-    empty = pd.Series([None] * len(page), dtype=object)
-    if not pa.types.is_list(hooks.type) or not pa.types.is_struct(hooks.type.value_type):
-        return empty
-    flat = hooks.flatten()
-    if flat.type.get_field_index("clientConfig") < 0:
-        return empty
-    config = pc.struct_field(flat, "clientConfig")
-    if config.type.get_field_index(field) < 0:
-        return empty
-    values = pc.struct_field(config, field)
+    found = elements(page, "webhooks", f"clientConfig.{field}")
+    if found is None:
+        return pd.Series([None] * len(page), dtype=object)
+    owner, values = found
     if pa.types.is_struct(values.type):  # service: {namespace, name}
         values = pc.binary_join_element_wise(
             pc.struct_field(values, "namespace"), pc.struct_field(values, "name"), "/"
         )
-    owner = pc.list_parent_indices(hooks).to_numpy()
-    series = pd.Series(values.to_numpy(zero_copy_only=False), dtype=object)
-    present = series.notna().to_numpy()
-    grouped = series[present].groupby(owner[present]).agg(",".join)
-    return pd.Series(grouped.reindex(range(len(page))).to_numpy(dtype=object), dtype=object)
+    return per_object(owner, values.to_numpy(zero_copy_only=False), len(page), separator=",")
 
 
 def transform_config_maps(

@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["Items", "column", "identity", "joined", "label"]
+__all__ = ["Items", "column", "elements", "identity", "joined", "label", "per_object"]
 
 
 class Items:
@@ -80,3 +80,27 @@ def identity(items: Items, kind: str) -> pd.Series:
     namespace = column(items, "metadata.namespace").fillna("")
     fallback = f"k8s:{kind}/" + namespace + "/" + column(items, "metadata.name").fillna("")
     return uid.where(uid.notna(), fallback)
+
+
+def elements(items: Items, list_path: str, field_path: str) -> tuple[Any, pa.Array] | None:
+    """Every element of the list of objects at ``list_path``: the row of the object that owns
+    it, and its ``field_path`` (dotted) value. None where the page has no such field."""
+    lists = items.get(list_path)
+    if not pa.types.is_list(lists.type) or not pa.types.is_struct(lists.type.value_type):
+        return None
+    array = lists.flatten()
+    for part in field_path.split("."):
+        if not pa.types.is_struct(array.type) or array.type.get_field_index(part) < 0:
+            return None
+        array = pc.struct_field(array, part)
+    return pc.list_parent_indices(lists).to_numpy(), array
+
+
+def per_object(owner: Any, values: Any, n: int, separator: str | None = None) -> pd.Series:
+    """Element values gathered back onto their ``n`` objects: the first non-null one, or all
+    of them joined with ``separator``; None where an object has none."""
+    series = pd.Series(np.asarray(values, dtype=object), dtype=object)
+    present = series.notna().to_numpy()
+    groups = series[present].groupby(np.asarray(owner)[present])
+    gathered = groups.first() if separator is None else groups.agg(separator.join)
+    return pd.Series(gathered.reindex(np.arange(n)).to_numpy(dtype=object), dtype=object)

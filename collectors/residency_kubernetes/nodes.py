@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-import numpy as np
 import pandas as pd
 
-from residency_kubernetes.fields import Items, column, identity, label
+from residency_kubernetes.fields import Items, column, elements, identity, label, per_object
 
 __all__ = ["ATTRIBUTES", "POOL_LABELS", "transform_nodes"]
 
@@ -63,8 +62,7 @@ def transform_nodes(items: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     region_label = pd.Series([None] * len(page), dtype=object)
     region_label[legacy_region.notna().to_numpy()] = "legacy"
     region_label[region.notna().to_numpy()] = "topology"
-    addresses = page.get("status.addresses")
-    internal_ip = _internal_ip(addresses, len(page))
+    internal_ip = _internal_ip(page)
     frame = pd.DataFrame(
         {
             "kind": "node",
@@ -88,18 +86,13 @@ def transform_nodes(items: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     )
 
 
-def _internal_ip(addresses: Any, n: int) -> pd.Series:
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    if not pa.types.is_list(addresses.type):
-        return pd.Series([None] * n, dtype=object)
-    flat = addresses.flatten()
-    if flat.type.get_field_index("type") < 0 or flat.type.get_field_index("address") < 0:
-        return pd.Series([None] * n, dtype=object)
-    owner = pc.list_parent_indices(addresses).to_numpy()
-    kinds = pc.struct_field(flat, "type").to_numpy(zero_copy_only=False)
-    values = pc.struct_field(flat, "address").to_numpy(zero_copy_only=False)
-    internal = kinds == "InternalIP"
-    first = pd.Series(values[internal]).groupby(owner[internal]).first()
-    return pd.Series(first.reindex(np.arange(n)).to_numpy(dtype=object), dtype=object)
+def _internal_ip(page: Items) -> pd.Series:
+    """The first InternalIP among each node's status.addresses."""
+    kinds = elements(page, "status.addresses", "type")
+    addresses = elements(page, "status.addresses", "address")
+    if kinds is None or addresses is None:
+        return pd.Series([None] * len(page), dtype=object)
+    owner, kind_values = kinds
+    internal = kind_values.to_numpy(zero_copy_only=False) == "InternalIP"
+    values = addresses[1].to_numpy(zero_copy_only=False)
+    return per_object(owner[internal], values[internal], len(page))

@@ -7,7 +7,7 @@ from typing import Any, Final
 
 import pandas as pd
 
-from residency_kubernetes.fields import Items, column, identity, label
+from residency_kubernetes.fields import Items, column, identity, label, per_object
 
 __all__ = [
     "CINDER_CSI",
@@ -46,8 +46,7 @@ def _node_affinity_zone(page: Items) -> pd.Series:
     first_values = pc.list_element(pc.list_slice(pc.struct_field(flat, "values"), 0, 1), 0)
     values = pd.Series(first_values.to_numpy(zero_copy_only=False), dtype=object)
     is_zone = keys.str.endswith("/zone", na=False).to_numpy()
-    picked = values[is_zone].groupby(owner[is_zone]).first()
-    return pd.Series(picked.reindex(range(len(page))).to_numpy(dtype=object), dtype=object)
+    return per_object(owner[is_zone], values[is_zone].to_numpy(), len(page))
 
 
 def transform_volumes(items: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
