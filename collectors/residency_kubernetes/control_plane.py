@@ -8,7 +8,7 @@ from typing import Any, Final
 import pandas as pd
 
 from residency.endpoints import split_endpoints
-from residency_kubernetes.fields import Items, column, elements, identity, label, per_object
+from residency_kubernetes.fields import Items, elements, label, object_rows, per_object
 
 __all__ = [
     "CONFIG_MAP_ATTRIBUTES",
@@ -46,19 +46,15 @@ def transform_webhooks(
     page = Items(items)
     hosts, unresolved = _url_hosts(_client_field(page, "url"))
     services = _client_field(page, "service")
-    frame = pd.DataFrame(
-        {
-            "kind": "webhook",
-            "asset_id": identity(page, "webhook"),
-            "name": column(page, "metadata.name"),
-            "parent_id": stored_on,
-            "webhook_kind": webhook_kind,
-            "webhook_hosts": hosts,
-            "webhook_unresolved": unresolved,
-            "webhook_services": services,
-        }
+    return object_rows(
+        page,
+        "webhook",
+        parent_id=stored_on,
+        webhook_kind=webhook_kind,
+        webhook_hosts=hosts,
+        webhook_unresolved=unresolved,
+        webhook_services=services,
     )
-    return frame.astype(object).where(frame.notna(), None)
 
 
 def _client_field(page: Items, field: str) -> pd.Series:
@@ -84,14 +80,9 @@ def transform_config_maps(
     """ConfigMaps (never Secrets) as assets. ``corefile`` (CoreDNS's configuration, if any) is
     kept for the DNS flows and not stored; telemetry configs in them are parsed elsewhere."""
     page = Items(items)
-    frame = pd.DataFrame(
-        {
-            "kind": "config_map",
-            "asset_id": identity(page, "config_map"),
-            "name": column(page, "metadata.name"),
-            "scope": column(page, "metadata.namespace"),
-            "parent_id": stored_on,
-            "corefile": label(page, "Corefile", where="data"),
-        }
+    return object_rows(
+        page,
+        "config_map",
+        parent_id=stored_on,
+        corefile=label(page, "Corefile", where="data"),
     )
-    return frame.astype(object).where(frame.notna(), None)

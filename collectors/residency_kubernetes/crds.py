@@ -12,7 +12,8 @@ from typing import Any, Final
 import pandas as pd
 
 from residency.endpoints import split_endpoints
-from residency_kubernetes.fields import Items, column, identity
+from residency_kubernetes.fields import Items, column, object_rows
+from residency_kubernetes.flows import flow_rows
 
 __all__ = [
     "BSL_ATTRIBUTES",
@@ -45,21 +46,15 @@ def transform_backup_locations(items: Sequence[Mapping[str, Any]]) -> pd.DataFra
     provider = plugin.str.lower().map(_VELERO_PROVIDERS).astype(object)
     # A custom s3Url means the bucket is not at the plugin's cloud, whatever the region says.
     provider = provider.where(s3_url.isna(), None)
-    frame = pd.DataFrame(
-        {
-            "kind": "backup_location",
-            "asset_id": identity(page, "backup_location"),
-            "name": column(page, "metadata.name"),
-            "scope": column(page, "metadata.namespace"),
-            "region": column(page, "spec.config.region"),
-            "provider": provider,
-            "parent_id": None,
-            "bucket": column(page, "spec.objectStorage.bucket"),
-            "s3_url": s3_url,
-            "velero_provider": plugin,
-        }
+    return object_rows(
+        page,
+        "backup_location",
+        region=column(page, "spec.config.region"),
+        provider=provider,
+        bucket=column(page, "spec.objectStorage.bucket"),
+        s3_url=s3_url,
+        velero_provider=plugin,
     )
-    return frame.astype(object).where(frame.notna(), None)
 
 
 def backup_flows(locations: pd.DataFrame) -> pd.DataFrame:
@@ -75,24 +70,17 @@ def backup_flows(locations: pd.DataFrame) -> pd.DataFrame:
         target.notna() | ~locations["velero_provider"].str.lower().isin(["aws", "velero.io/aws"]),
         aws,
     )
-    endpoints = split_endpoints(target)
-    return pd.DataFrame(
-        {
-            "asset_id": locations["asset_id"],
-            "channel": "backup",
-            "endpoint": endpoints["endpoint"],
-            "host": endpoints["host"],
-            "port": endpoints["port"],
-            "evidence": "BackupStorageLocation "
-            + locations["scope"].fillna("")
-            + "/"
-            + locations["name"]
-            + " provider "
-            + locations["velero_provider"].fillna("?")
-            + ", bucket "
-            + locations["bucket"].fillna("?"),
-        }
+    evidence = (
+        "BackupStorageLocation "
+        + locations["scope"].fillna("")
+        + "/"
+        + locations["name"]
+        + " provider "
+        + locations["velero_provider"].fillna("?")
+        + ", bucket "
+        + locations["bucket"].fillna("?")
     )
+    return flow_rows(locations["asset_id"], "backup", split_endpoints(target), evidence)
 
 
 def transform_issuers(
@@ -100,31 +88,17 @@ def transform_issuers(
 ) -> pd.DataFrame:
     """cert-manager Issuers and ClusterIssuers (their ACME server is a flow)."""
     page = Items(items)
-    frame = pd.DataFrame(
-        {
-            "kind": "certificate_issuer",
-            "asset_id": identity(page, "certificate_issuer"),
-            "name": column(page, "metadata.name"),
-            "scope": column(page, "metadata.namespace"),
-            "parent_id": stored_on,
-            "acme_server": column(page, "spec.acme.server"),
-            "issuer_kind": issuer_kind,
-        }
+    return object_rows(
+        page,
+        "certificate_issuer",
+        parent_id=stored_on,
+        acme_server=column(page, "spec.acme.server"),
+        issuer_kind=issuer_kind,
     )
-    return frame.astype(object).where(frame.notna(), None)
 
 
 def acme_flows(issuers: pd.DataFrame) -> pd.DataFrame:
     """One ``acme`` flow per issuer with an ACME server."""
     acme = issuers.dropna(subset=["acme_server"])
-    endpoints = split_endpoints(acme["acme_server"])
-    return pd.DataFrame(
-        {
-            "asset_id": acme["asset_id"],
-            "channel": "acme",
-            "endpoint": endpoints["endpoint"],
-            "host": endpoints["host"],
-            "port": endpoints["port"],
-            "evidence": acme["issuer_kind"] + " " + acme["name"] + " spec.acme.server",
-        }
-    )
+    evidence = acme["issuer_kind"] + " " + acme["name"] + " spec.acme.server"
+    return flow_rows(acme["asset_id"], "acme", split_endpoints(acme["acme_server"]), evidence)

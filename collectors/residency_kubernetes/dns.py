@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Final
 
+import numpy as np
 import pandas as pd
 
 from residency.endpoints import split_endpoints
+from residency_kubernetes.flows import FLOW_COLUMNS, flow_rows
 
 __all__ = ["corefile_forwards"]
 
@@ -28,7 +30,7 @@ def corefile_forwards(config_maps: pd.DataFrame) -> pd.DataFrame:
     """
     maps = config_maps.dropna(subset=["corefile"])
     if maps.empty:
-        return pd.DataFrame(columns=["asset_id", "channel", "endpoint", "host", "port", "evidence"])
+        return pd.DataFrame(columns=FLOW_COLUMNS)
     found = maps["corefile"].str.extractall(_FORWARD)
     targets = found.assign(target=found["targets"].str.split()).explode("target")
     owner = targets.index.get_level_values(0)
@@ -48,16 +50,5 @@ def corefile_forwards(config_maps: pd.DataFrame) -> pd.DataFrame:
         + " "
         + targets["target"].to_numpy()
     )
-    unresolved = pd.Series(~is_ip, index=targets.index)
-    return pd.DataFrame(
-        {
-            "asset_id": source["asset_id"].to_numpy(),
-            "channel": "dns",
-            "endpoint": endpoints["endpoint"].to_numpy(),
-            "host": endpoints["host"].to_numpy(),
-            "port": endpoints["port"].to_numpy(),
-            "evidence": pd.Series(evidence, index=targets.index)
-            .where(~unresolved, pd.Series(evidence, index=targets.index) + " (unresolved)")
-            .to_numpy(),
-        }
-    )
+    evidence = np.where(is_ip, evidence, evidence + " (unresolved)")
+    return flow_rows(source["asset_id"], "dns", endpoints, evidence)

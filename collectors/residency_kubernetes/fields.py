@@ -11,7 +11,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["Items", "column", "elements", "identity", "joined", "label", "per_object"]
+__all__ = [
+    "Items",
+    "column",
+    "elements",
+    "identity",
+    "joined",
+    "label",
+    "object_rows",
+    "per_object",
+]
 
 
 class Items:
@@ -104,3 +113,19 @@ def per_object(owner: Any, values: Any, n: int, separator: str | None = None) ->
     groups = series[present].groupby(np.asarray(owner)[present])
     gathered = groups.first() if separator is None else groups.agg(separator.join)
     return pd.Series(gathered.reindex(np.arange(n)).to_numpy(dtype=object), dtype=object)
+
+
+def object_rows(page: Items, kind: str, parent_id: Any = None, **columns: Any) -> pd.DataFrame:
+    """Asset rows for a page: kind, identity, name, namespace (None for cluster-scoped
+    objects) and parent, plus ``columns``; missing values are None, as the tables expect."""
+    frame = pd.DataFrame(
+        {
+            "kind": kind,
+            "asset_id": identity(page, kind),
+            "name": column(page, "metadata.name"),
+            "scope": column(page, "metadata.namespace"),
+            "parent_id": parent_id,
+            **columns,
+        }
+    )
+    return frame.astype(object).where(frame.notna(), None)

@@ -7,13 +7,20 @@ token or template placeholder is ever stored as a host.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
+import numpy as np
 import pandas as pd
 
 from residency.endpoints import split_endpoints
 
-__all__ = ["external_name_flows", "registry_flows", "registry_of", "webhook_flows"]
+__all__ = [
+    "external_name_flows",
+    "flow_rows",
+    "registry_flows",
+    "registry_of",
+    "webhook_flows",
+]
 
 FLOW_COLUMNS: Final = ["asset_id", "channel", "endpoint", "host", "port", "evidence"]
 # An image reference's first path element is a registry when it looks like a host name
@@ -35,6 +42,21 @@ def _empty() -> pd.DataFrame:
     return pd.DataFrame(columns=FLOW_COLUMNS)
 
 
+def flow_rows(asset_id: Any, channel: str, endpoints: pd.DataFrame, evidence: Any) -> pd.DataFrame:
+    """Flow rows from aligned asset ids, :func:`split_endpoints` output and evidence texts
+    (matched by position, never by index)."""
+    return pd.DataFrame(
+        {
+            "asset_id": np.asarray(asset_id, dtype=object),
+            "channel": channel,
+            "endpoint": endpoints["endpoint"].to_numpy(dtype=object),
+            "host": endpoints["host"].to_numpy(dtype=object),
+            "port": endpoints["port"].array,
+            "evidence": np.asarray(evidence, dtype=object),
+        }
+    )
+
+
 def registry_flows(pods: pd.DataFrame) -> pd.DataFrame:
     """One ``registry`` flow per (pod, registry) its containers pull images from."""
     if pods.empty or pods["images"].isna().all():
@@ -49,21 +71,15 @@ def registry_flows(pods: pd.DataFrame) -> pd.DataFrame:
     registry_codes, registries = pd.factorize(per_registry["registry"])
     parsed = split_endpoints("https://" + pd.Series(registries, dtype=object))
     endpoints = parsed.iloc[registry_codes].reset_index(drop=True)
-    return pd.DataFrame(
-        {
-            "asset_id": per_registry["asset_id"],
-            "channel": "registry",
-            "endpoint": endpoints["endpoint"],
-            "host": endpoints["host"],
-            "port": endpoints["port"],
-            "evidence": "Pod "
-            + per_registry["scope"].fillna("")
-            + "/"
-            + per_registry["name"]
-            + " pulls image "
-            + per_registry["image"],
-        }
+    evidence = (
+        "Pod "
+        + per_registry["scope"].fillna("")
+        + "/"
+        + per_registry["name"]
+        + " pulls image "
+        + per_registry["image"]
     )
+    return flow_rows(per_registry["asset_id"], "registry", endpoints, evidence)
 
 
 def webhook_flows(webhooks: pd.DataFrame) -> pd.DataFrame:
@@ -72,19 +88,14 @@ def webhook_flows(webhooks: pd.DataFrame) -> pd.DataFrame:
     if hooks.empty:
         return _empty()
     hooks = hooks.assign(host=hooks["webhook_hosts"].str.split(",")).explode("host")
-    endpoints = split_endpoints("https://" + hooks["host"])
-    return pd.DataFrame(
-        {
-            "asset_id": hooks["asset_id"],
-            "channel": "webhook",
-            "endpoint": endpoints["endpoint"],
-            "host": endpoints["host"],
-            "port": endpoints["port"],
-            "evidence": hooks["webhook_kind"].str.capitalize()
-            + "WebhookConfiguration "
-            + hooks["name"]
-            + " webhooks[].clientConfig.url",
-        }
+    evidence = (
+        hooks["webhook_kind"].str.capitalize()
+        + "WebhookConfiguration "
+        + hooks["name"]
+        + " webhooks[].clientConfig.url"
+    )
+    return flow_rows(
+        hooks["asset_id"], "webhook", split_endpoints("https://" + hooks["host"]), evidence
     )
 
 
@@ -93,18 +104,8 @@ def external_name_flows(services: pd.DataFrame) -> pd.DataFrame:
     external = services.dropna(subset=["external_name"])
     if external.empty:
         return _empty()
-    endpoints = split_endpoints(external["external_name"])
-    return pd.DataFrame(
-        {
-            "asset_id": external["asset_id"],
-            "channel": "egress",
-            "endpoint": endpoints["endpoint"],
-            "host": endpoints["host"],
-            "port": endpoints["port"],
-            "evidence": "Service "
-            + external["scope"].fillna("")
-            + "/"
-            + external["name"]
-            + " spec.externalName",
-        }
+    evidence = "Service " + external["scope"].fillna("") + "/" + external["name"]
+    evidence = evidence + " spec.externalName"
+    return flow_rows(
+        external["asset_id"], "egress", split_endpoints(external["external_name"]), evidence
     )

@@ -7,7 +7,7 @@ from typing import Any, Final
 
 import pandas as pd
 
-from residency_kubernetes.fields import Items, column, identity, joined
+from residency_kubernetes.fields import Items, column, joined, object_rows
 
 __all__ = [
     "INGRESS_ATTRIBUTES",
@@ -23,26 +23,12 @@ INGRESS_ATTRIBUTES: Final = ["hosts", "ingress_class"]
 POLICY_ATTRIBUTES: Final = ["policy_types", "egress_rules"]
 
 
-def _frame(page: Items, kind: str, stored_on: str | None, **columns: Any) -> pd.DataFrame:
-    frame = pd.DataFrame(
-        {
-            "kind": kind,
-            "asset_id": identity(page, kind),
-            "name": column(page, "metadata.name"),
-            "scope": column(page, "metadata.namespace"),
-            "parent_id": stored_on,
-            **columns,
-        }
-    )
-    return frame.astype(object).where(frame.notna(), None)
-
-
 def transform_services(items: Sequence[Mapping[str, Any]], stored_on: str | None) -> pd.DataFrame:
     """Services, with their type, ExternalName target and load-balancer address."""
     page = Items(items)
     lb_ip = joined(page, "status.loadBalancer.ingress", "ip")
     lb_host = joined(page, "status.loadBalancer.ingress", "hostname")
-    return _frame(
+    return object_rows(
         page,
         "service",
         stored_on,
@@ -55,7 +41,7 @@ def transform_services(items: Sequence[Mapping[str, Any]], stored_on: str | None
 def transform_ingresses(items: Sequence[Mapping[str, Any]], stored_on: str | None) -> pd.DataFrame:
     """Ingresses, with the hosts they serve."""
     page = Items(items)
-    return _frame(
+    return object_rows(
         page,
         "ingress",
         stored_on,
@@ -84,7 +70,7 @@ def transform_network_policies(
         if pa.types.is_list(types.type) and pa.types.is_string(types.type.value_type)
         else pd.Series([None] * len(page), dtype=object)
     )
-    return _frame(
+    return object_rows(
         page,
         "network_policy",
         stored_on,

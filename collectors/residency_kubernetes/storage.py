@@ -7,7 +7,7 @@ from typing import Any, Final
 
 import pandas as pd
 
-from residency_kubernetes.fields import Items, column, identity, label, per_object
+from residency_kubernetes.fields import Items, column, label, object_rows, per_object
 
 __all__ = [
     "CINDER_CSI",
@@ -60,21 +60,17 @@ def transform_volumes(items: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     zone = zone.where(zone.notna(), _node_affinity_zone(page))
     parent = handle.where(driver.eq(CINDER_CSI), None)
     parent = parent.where(parent.notna(), cinder_handle)
-    frame = pd.DataFrame(
-        {
-            "kind": "persistent_volume",
-            "asset_id": identity(page, "persistent_volume"),
-            "name": column(page, "metadata.name"),
-            "region": region,
-            "zone": zone,
-            "parent_id": parent,
-            "csi_driver": driver,
-            "volume_handle": handle,
-            "storage_class": column(page, "spec.storageClassName"),
-            "claim": column(page, "spec.claimRef.name"),
-        }
+    return object_rows(
+        page,
+        "persistent_volume",
+        parent_id=parent,
+        region=region,
+        zone=zone,
+        csi_driver=driver,
+        volume_handle=handle,
+        storage_class=column(page, "spec.storageClassName"),
+        claim=column(page, "spec.claimRef.name"),
     )
-    return frame.astype(object).where(frame.notna(), None)
 
 
 def transform_claims(items: Sequence[Mapping[str, Any]], volumes: pd.DataFrame) -> pd.DataFrame:
@@ -82,18 +78,13 @@ def transform_claims(items: Sequence[Mapping[str, Any]], volumes: pd.DataFrame) 
     page = Items(items)
     volume_name = column(page, "spec.volumeName")
     by_name = volumes.drop_duplicates("name").set_index("name")["asset_id"]
-    frame = pd.DataFrame(
-        {
-            "kind": "persistent_volume_claim",
-            "asset_id": identity(page, "persistent_volume_claim"),
-            "name": column(page, "metadata.name"),
-            "scope": column(page, "metadata.namespace"),
-            "parent_id": volume_name.map(by_name),
-            "volume_name": volume_name,
-            "storage_class": column(page, "spec.storageClassName"),
-        }
+    return object_rows(
+        page,
+        "persistent_volume_claim",
+        parent_id=volume_name.map(by_name),
+        volume_name=volume_name,
+        storage_class=column(page, "spec.storageClassName"),
     )
-    return frame.astype(object).where(frame.notna(), None)
 
 
 def transform_storage_classes(
@@ -101,14 +92,10 @@ def transform_storage_classes(
 ) -> pd.DataFrame:
     """Asset rows for StorageClasses, with the availability zone their parameters pin."""
     page = Items(items)
-    frame = pd.DataFrame(
-        {
-            "kind": "storage_class",
-            "asset_id": identity(page, "storage_class"),
-            "name": column(page, "metadata.name"),
-            "parent_id": stored_on,
-            "provisioner": column(page, "provisioner"),
-            "availability_zone": column(page, "parameters.availability"),
-        }
+    return object_rows(
+        page,
+        "storage_class",
+        parent_id=stored_on,
+        provisioner=column(page, "provisioner"),
+        availability_zone=column(page, "parameters.availability"),
     )
-    return frame.astype(object).where(frame.notna(), None)

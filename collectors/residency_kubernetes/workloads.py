@@ -7,7 +7,7 @@ from typing import Any, Final
 
 import pandas as pd
 
-from residency_kubernetes.fields import Items, column, identity, joined
+from residency_kubernetes.fields import Items, column, joined, object_rows
 
 __all__ = ["POD_ATTRIBUTES", "WORKLOAD_ATTRIBUTES", "transform_pods", "transform_workloads"]
 
@@ -32,24 +32,19 @@ def transform_pods(items: Sequence[Mapping[str, Any]], nodes: pd.DataFrame) -> p
     page = Items(items)
     node_name = column(page, "spec.nodeName")
     by_name = nodes.drop_duplicates("name").set_index("name")
-    frame = pd.DataFrame(
-        {
-            "kind": "pod",
-            "asset_id": identity(page, "pod"),
-            "name": column(page, "metadata.name"),
-            "scope": column(page, "metadata.namespace"),
-            "parent_id": node_name.map(by_name["asset_id"]),
-            "region": node_name.map(by_name["region"]),
-            "zone": node_name.map(by_name["zone"]),
-            "provider": node_name.map(by_name["provider"]),
-            "node_name": node_name,
-            "images": _joined_images(page),
-            "owner_kind": joined(page, "metadata.ownerReferences", "kind"),
-            "owner_name": joined(page, "metadata.ownerReferences", "name"),
-            "image_pull_secrets": joined(page, "spec.imagePullSecrets", "name"),
-        }
+    return object_rows(
+        page,
+        "pod",
+        parent_id=node_name.map(by_name["asset_id"]),
+        region=node_name.map(by_name["region"]),
+        zone=node_name.map(by_name["zone"]),
+        provider=node_name.map(by_name["provider"]),
+        node_name=node_name,
+        images=_joined_images(page),
+        owner_kind=joined(page, "metadata.ownerReferences", "kind"),
+        owner_name=joined(page, "metadata.ownerReferences", "name"),
+        image_pull_secrets=joined(page, "spec.imagePullSecrets", "name"),
     )
-    return frame.astype(object).where(frame.notna(), None)
 
 
 def transform_workloads(
@@ -60,14 +55,9 @@ def transform_workloads(
     ``stored_on`` is the control-plane node whose etcd holds API objects, when known.
     """
     page = Items(items)
-    frame = pd.DataFrame(
-        {
-            "kind": "workload",
-            "asset_id": identity(page, "workload"),
-            "name": column(page, "metadata.name"),
-            "scope": column(page, "metadata.namespace"),
-            "parent_id": stored_on,
-            "workload_kind": workload_kind,
-        }
+    return object_rows(
+        page,
+        "workload",
+        parent_id=stored_on,
+        workload_kind=workload_kind,
     )
-    return frame.astype(object).where(frame.notna(), None)
