@@ -152,21 +152,21 @@ def coverage_batch(
     return "coverage", _to_table("coverage", frame)
 
 
-def _to_table(table: str, frame: pd.DataFrame) -> pa.Table:
-    schema = SCHEMAS[table]
-    columns = {}
-    for f in schema:
-        if f.name == "sweep_id":
-            continue
-        if f.name in frame.columns:
-            columns[f.name] = frame[f.name]
-        else:
-            columns[f.name] = pd.Series([None] * len(frame), dtype=object)
-    out_schema = pa.schema([f for f in schema if f.name != "sweep_id"])
-    plain = pa.schema(
+@cache
+def _batch_schema(table: str) -> pa.Schema:
+    """``table``'s schema as collectors produce it: no ``sweep_id`` (the sweep adds it) and
+    plain strings where the stored table is dictionary-encoded."""
+    return pa.schema(
         [
             f.with_type(f.type.value_type) if pa.types.is_dictionary(f.type) else f
-            for f in out_schema
+            for f in SCHEMAS[table]
+            if f.name != "sweep_id"
         ]
     )
-    return pa.Table.from_pandas(pd.DataFrame(columns), schema=plain, preserve_index=False)
+
+
+def _to_table(table: str, frame: pd.DataFrame) -> pa.Table:
+    schema = _batch_schema(table)
+    missing = pd.Series([None] * len(frame), dtype=object)
+    columns = {f.name: frame[f.name] if f.name in frame.columns else missing for f in schema}
+    return pa.Table.from_pandas(pd.DataFrame(columns), schema=schema, preserve_index=False)
