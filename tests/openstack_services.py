@@ -879,7 +879,7 @@ class Seeded:
     frames: dict[str, pd.DataFrame]
     # estate asset_id -> the real id (equal where the API lets ids be chosen)
     ids: dict[str, str] = field(default_factory=dict)
-    # estate project name -> keystone project id
+    # estate project id -> keystone project id
     projects: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
@@ -887,6 +887,11 @@ class Seeded:
     def count(self, kind: str, region: str | None = None) -> int:
         frame = self.frames[kind]
         return int(len(frame) if region is None else frame["region"].eq(region).sum())
+
+    def project(self, name: str) -> str:
+        """The Keystone id of the estate's project called ``name``."""
+        projects = self.frames["project"]
+        return self.projects[str(projects.loc[projects["name"].eq(name), "asset_id"].iloc[0])]
 
     def names(self, kind: str, region: str | None = None) -> set[str]:
         frame = self.frames[kind]
@@ -949,7 +954,7 @@ def seed(
             name=row.name, domain_id=domain.id, description=f"residency estate {row.asset_id}"
         )
         identity.assign_project_role_to_user(project, me, admin_role)
-        result.projects[str(row.name)] = project.id
+        result.projects[str(row.asset_id)] = project.id
         result.ids[str(row.asset_id)] = project.id
 
     result.timings["projects"] = time.monotonic() - began

@@ -88,7 +88,7 @@ def cloud(tmp_path_factory: pytest.TempPathFactory, estate: Estate) -> Iterator[
                 cinder_databases={r: services.cinder_database(r) for r in REGIONS},
             )
             passwords = {"auditor": "auditor-secret", "developer": "developer-secret"}
-            project = seeded.projects[PROJECT]
+            project = seeded.project(PROJECT)
             add_user(admin, "auditor", passwords["auditor"], project, ["reader"])
             add_user(admin, "developer", passwords["developer"], project, ["member"])
         finally:
@@ -145,7 +145,7 @@ def test_projects_are_the_estates(cloud: Cloud, admin: Any) -> None:
     assert estate_projects == {"web-shop", "payments", "analytics", "platform"}
     assert set(projects) == estate_projects | {"admin", "service"}
     for name in estate_projects:
-        assert projects[name].id == cloud.seeded.projects[name]
+        assert projects[name].id == cloud.seeded.project(name)
 
 
 @pytest.mark.parametrize("region", REGIONS)
@@ -279,12 +279,18 @@ def test_a_project_user_is_forbidden_admin_calls(cloud: Cloud, user: str) -> Non
         # Asking Cinder for every project's volumes is not refused: it answers with the
         # user's own project only. A collector cannot tell "all" from "mine" by the status.
         mine = {v.name for v in conn.block_storage.volumes(all_projects=True)}
-        frame = cloud.seeded.frames["volume"].query("region == 'fra1' and scope == @PROJECT")
+        estate_id = estate_project_id(cloud)
+        frame = cloud.seeded.frames["volume"].query("region == 'fra1' and scope == @estate_id")
         assert mine == set(frame["name"])
         # Neutron shows the project's own networks, and the external one to everybody.
         names = {n.name for n in conn.network.networks()}
-        own = cloud.seeded.frames["network"].query("region == 'fra1' and scope == @PROJECT")
+        own = cloud.seeded.frames["network"].query("region == 'fra1' and scope == @estate_id")
         assert names == {*own["name"], "public"}
+
+
+def estate_project_id(cloud: Cloud) -> str:
+    projects = cloud.seeded.frames["project"]
+    return str(projects.loc[projects["name"].eq(PROJECT), "asset_id"].iloc[0])
 
 
 def test_not_found_bodies(admin: Any) -> None:

@@ -34,11 +34,23 @@ def test_scale_grows_rows_without_changing_shape() -> None:
     assert len(large.source("kube-prod").frames["pod"]) == 12_000
 
 
-def test_identifiers_are_unique_uuids() -> None:
+# Kinds whose identity the API gives as a name, not a generated UUID: Nova/Cinder zones,
+# Keystone's default domain and IdPs, Swift containers (account/name), Keystone projects (hex).
+NAMED_IDS = {"availability_zone", "domain", "identity_provider", "object_container", "project"}
+
+
+def test_identifiers_are_unique_within_a_source_and_uuids_where_generated() -> None:
     estate = generate_estate(7, 5.0)
-    ids = pd.concat([f["asset_id"] for s in estate.sources for f in s.frames.values()])
-    assert ids.is_unique
-    assert ids.str.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}").all()
+    for source in estate.sources:
+        frames = pd.concat(list(source.frames.values()), ignore_index=True)
+        assert frames["asset_id"].is_unique, source.name
+        generated = frames.loc[~frames["kind"].isin(NAMED_IDS), "asset_id"]
+        assert generated.str.fullmatch(
+            r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}"
+        ).all()
+    nordlys = estate.source("nordlys").frames
+    assert nordlys["project"]["asset_id"].str.fullmatch(r"[0-9a-f]{32}").all()
+    assert set(nordlys["server"]["scope"]) <= set(nordlys["project"]["asset_id"])
 
 
 def test_lineage_links_point_at_real_assets() -> None:

@@ -20,8 +20,9 @@ from residency.collect import (
     assets_batch,
     coverage_batch,
     coverage_row,
+    flows_batch,
 )
-from residency.sample import MEMBERS, SampleSource, generate_estate
+from residency.sample import GLOBAL_KINDS, MEMBERS, SampleSource, generate_estate
 from residency.schema import ASSETS
 
 __all__ = ["SampleCollector", "SampleOptions"]
@@ -72,11 +73,16 @@ class SampleCollector:
         kinds = sorted(set(member.frames) | {kind for _, kind in member.faults})
         for kind in kinds:
             started = time.perf_counter()
-            frame = member.frames.get(kind, pd.DataFrame({"kind": [], "asset_id": []}))
-            # OpenStack APIs are listed region by region; a Kubernetes API once per cluster.
-            regions: list[str | None] = (
-                list(sorted(member.regions)) if member.platform == "openstack" else [None]
+            frame = member.frames.get(
+                kind, pd.DataFrame({"kind": [], "asset_id": [], "region": []})
             )
+            # OpenStack APIs are listed region by region (Keystone's own kinds once, in the
+            # identity region); a Kubernetes API once per cluster.
+            regions: list[str | None] = [None]
+            if member.platform == "openstack":
+                regions = (
+                    [member.identity_region] if kind in GLOBAL_KINDS else sorted(member.regions)
+                )
             for region in regions:
                 fault = member.faults.get((region, kind))
                 rows = frame if region is None else frame[frame["region"] == region]
@@ -96,4 +102,6 @@ class SampleCollector:
                     )
                     ctx.progress(f"{member.name} {kind}", len(chunk))
                 coverage.append(coverage_row(kind, "ok", len(rows), started, None, region))
+        if member.flows is not None and len(member.flows):
+            yield flows_batch(member.flows, source=member.name, observed_at=ctx.observed_at)
         yield coverage_batch(coverage, source=member.name, observed_at=ctx.observed_at)

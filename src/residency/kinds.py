@@ -49,6 +49,12 @@ KINDS: Final[tuple[Kind, ...]] = (
     _k("openstack", "secret_container", "control_plane", "technical", "key management"),
     _k("openstack", "project", "identity_recovery", "users administrative", "IAM tenancy"),
     _k("openstack", "identity_provider", "identity_recovery", "users", "directory, IdP"),
+    _k("openstack", "domain", "identity_recovery", "users administrative", "IAM directory"),
+    _k("openstack", "availability_zone", "data_plane", "technical", "fault domain, hosts"),
+    _k("openstack", "server_group", "customer_resource", "technical", "placement policy"),
+    _k("openstack", "volume_type", "customer_resource", "technical", "storage offering"),
+    _k("openstack", "port", "network_security", "technical", "virtual NIC, host binding"),
+    _k("openstack", "secret", "control_plane", "technical", "key custody (metadata only)"),
     # Kubernetes
     _k("kubernetes", "node", "data_plane", "customer technical", "runs customer containers"),
     _k("kubernetes", "pod", "data_plane", "customer technical", "customer workload"),

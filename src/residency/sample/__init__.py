@@ -50,6 +50,11 @@ class SampleSource:
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
     # (region or None, kind) -> (coverage status, error message)
     faults: dict[tuple[str | None, str], tuple[str, str]] = field(default_factory=dict)
+    # OpenStack only: where Keystone's own kinds are listed, the Swift account the
+    # collector's project owns, and the flows the cloud's resources declare.
+    identity_region: str | None = None
+    account: str | None = None
+    flows: pd.DataFrame | None = None
 
 
 @dataclass
@@ -175,6 +180,56 @@ def _frame(kind: str, n: int, ids: _Ids, **columns: Any) -> pd.DataFrame:
     return frame
 
 
+# Kinds listed once per cloud, from Keystone in the identity region, not region by region.
+GLOBAL_KINDS: Final = frozenset({"project", "domain", "identity_provider"})
+
+# Per kind, the OpenStack service (catalog type) that lists it.
+SERVICE_OF: Final[dict[str, str]] = {
+    "server": "compute",
+    "availability_zone": "compute",
+    "server_group": "compute",
+    "volume": "block-storage",
+    "snapshot": "block-storage",
+    "backup": "block-storage",
+    "volume_type": "block-storage",
+    "image": "image",
+    "network": "network",
+    "subnet": "network",
+    "router": "network",
+    "floating_ip": "network",
+    "port": "network",
+    "security_group": "network",
+    "vpn_connection": "network",
+    "load_balancer": "load-balancer",
+    "dns_zone": "dns",
+    "secret_container": "key-manager",
+    "secret": "key-manager",
+    "object_container": "object-store",
+    "project": "identity",
+    "domain": "identity",
+    "identity_provider": "identity",
+}
+
+_OS_BASE: Final[dict[str, int]] = {
+    "server": 40,
+    "volume": 60,
+    "backup": 10,
+    "snapshot": 8,
+    "image": 6,
+    "object_container": 6,
+    "network": 5,
+    "subnet": 6,
+    "router": 2,
+    "floating_ip": 10,
+    "security_group": 8,
+    "secret_container": 4,
+    "secret": 4,
+    "server_group": 3,
+    "load_balancer": 2,
+    "dns_zone": 2,
+}
+
+
 def _openstack_region(
     region: str,
     zones: list[str],
@@ -185,34 +240,66 @@ def _openstack_region(
     provider: str | None,
     server_names: dict[str, npt.NDArray[np.str_]] | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """Resources of one OpenStack region, shaped like what Nova/Cinder/Neutron/… return."""
-    frames: dict[str, pd.DataFrame] = {}
+    """Resources of one OpenStack region: per kind, the columns the OpenStack collector
+    reads from Nova, Cinder, Glance, Neutron, Octavia, Designate, Barbican and Swift.
 
-    def common(n: int) -> dict[str, Any]:
+    Only what those APIs expose is set: ``zone`` only where the API has an availability
+    zone, ``scope`` is the owning project's id, ``parent_id`` the API's own reference
+    (volume → server, backup/snapshot → volume, subnet → network, port → server).
+    """
+    frames: dict[str, pd.DataFrame] = {}
+    low = region.lower()
+    zone_choices = np.array(zones)
+
+    def common(n: int, zoned: bool = False, scoped: bool = True) -> dict[str, Any]:
         return {
             "region": region,
-            "zone": rng.choice(np.array(zones), n),
-            "scope": rng.choice(projects, n),
+            "zone": rng.choice(zone_choices, n) if zoned else None,
+            "scope": rng.choice(projects, n) if scoped else None,
             "provider": provider,
         }
 
+    def simple(kind: str, prefix: str, zoned: bool = False, scoped: bool = True) -> pd.DataFrame:
+        n = counts[kind]
+        return _frame(kind, n, ids, name=_names(f"{low}-{prefix}", n), **common(n, zoned, scoped))
+
     names = (server_names or {}).get(region)
     n_servers = counts["server"] + (len(names) if names is not None else 0)
-    server_names_all = _names(f"{region.lower()}-vm", counts["server"])
+    server_names_all = _names(f"{low}-vm", counts["server"])
     if names is not None:
         server_names_all = np.concatenate([names, server_names_all])
-    servers = _frame("server", n_servers, ids, name=server_names_all, **common(n_servers))
-    servers["host"] = np.char.add(
-        f"{region.lower()}-cmp", rng.integers(1, 40, n_servers).astype(str)
-    )
+    servers = _frame("server", n_servers, ids, name=server_names_all, **common(n_servers, True))
+    servers["host"] = np.char.add(f"{low}-cmp", rng.integers(1, 40, n_servers).astype(str))
     servers["flavor"] = rng.choice(np.array(["b2-7", "b2-15", "c2-30", "r2-60"]), n_servers)
     servers["status"] = rng.choice(np.array(["ACTIVE", "ACTIVE", "ACTIVE", "SHUTOFF"]), n_servers)
     frames["server"] = servers
 
-    n_vol = counts["volume"]
-    volumes = _frame(
-        "volume", n_vol, ids, name=_names(f"{region.lower()}-vol", n_vol), **common(n_vol)
+    # Nova's availability zones with the compute hosts in each; Cinder's zones (no hosts).
+    hosts = servers.groupby("zone")["host"].agg(lambda h: ",".join(sorted(set(h))))
+    compute_zones = pd.DataFrame(
+        {
+            "kind": "availability_zone",
+            "asset_id": [f"{region}/compute/{z}" for z in zones],
+            "name": zones,
+            "region": region,
+            "zone": zones,
+            "scope": None,
+            "provider": provider,
+            "service": "compute",
+            "hosts": hosts.reindex(zones).to_numpy(dtype=object),
+        }
     )
+    volume_zones = compute_zones.assign(
+        asset_id=[f"{region}/volume/{z}" for z in zones], service="volume", hosts=None
+    )
+    frames["availability_zone"] = pd.concat([compute_zones, volume_zones], ignore_index=True)
+
+    groups = simple("server_group", "group")
+    groups["policy"] = rng.choice(np.array(["anti-affinity", "soft-anti-affinity"]), len(groups))
+    frames["server_group"] = groups
+
+    n_vol = counts["volume"]
+    volumes = _frame("volume", n_vol, ids, name=_names(f"{low}-vol", n_vol), **common(n_vol, True))
     attached = rng.random(n_vol) < 0.6
     parents = np.full(n_vol, None, dtype=object)
     parents[attached] = rng.choice(servers["asset_id"].to_numpy(), int(attached.sum()))
@@ -221,35 +308,86 @@ def _openstack_region(
     volumes["size_gb"] = rng.integers(10, 2000, n_vol).astype(str)
     volumes["encrypted"] = np.where(rng.random(n_vol) < 0.7, "true", "false")
     frames["volume"] = volumes
-
-    n_backup = counts["backup"]
-    backups = _frame(
-        "backup",
-        n_backup,
+    frames["volume_type"] = _frame(
+        "volume_type",
+        2,
         ids,
-        name=_names(f"{region.lower()}-backup", n_backup),
-        **common(n_backup),
+        name=np.array(["classic", "high-speed"]),
+        **common(2, scoped=False),
+        is_public="true",
     )
+
+    volume_ids = volumes["asset_id"].to_numpy()
+    backups = simple("backup", "backup", zoned=True)
+    backups["parent_id"] = rng.choice(volume_ids, len(backups))
     backups["container"] = "volumebackups"
     frames["backup"] = backups
+    snapshots = simple("snapshot", "snap")
+    snapshots["parent_id"] = rng.choice(volume_ids, len(snapshots))
+    frames["snapshot"] = snapshots
 
-    for kind, prefix in (
-        ("snapshot", "snap"),
-        ("image", "img"),
-        ("object_container", "bucket"),
-        ("network", "net"),
-        ("subnet", "subnet"),
-        ("router", "router"),
-        ("floating_ip", "fip"),
-        ("security_group", "sg"),
-        ("secret_container", "keys"),
-    ):
-        n = counts[kind]
-        frames[kind] = _frame(
-            kind, n, ids, name=_names(f"{region.lower()}-{prefix}", n), **common(n)
-        )
-    fips = frames["floating_ip"]
+    images = simple("image", "img")
+    images["visibility"] = rng.choice(np.array(["private", "shared"]), len(images))
+    frames["image"] = images
+
+    networks = simple("network", "net")
+    frames["network"] = networks
+    subnets = simple("subnet", "subnet")
+    subnets["parent_id"] = rng.choice(networks["asset_id"].to_numpy(), len(subnets))
+    index = np.arange(len(subnets))
+    subnets["cidr"] = np.char.add(
+        np.char.add(np.char.add("10.", (index // 256).astype(str)), "."),
+        np.char.add((index % 256).astype(str), ".0/24"),
+    )
+    frames["subnet"] = subnets
+    routers = simple("router", "router")
+    routers["external_ip"] = np.char.add(
+        "203.0.113.", rng.integers(1, 254, len(routers)).astype(str)
+    )
+    frames["router"] = routers
+    fips = simple("floating_ip", "fip")
     fips["address"] = np.char.add("203.0.113.", rng.integers(1, 254, len(fips)).astype(str))
+    fips["name"] = fips["address"]  # floating IPs have no name: the address is theirs
+    frames["floating_ip"] = fips
+    # One port per server, bound to the server's compute host.
+    ports = _frame(
+        "port",
+        n_servers,
+        ids,
+        name=np.char.add(servers["name"].to_numpy().astype(str), "-port"),
+        region=region,
+        zone=None,
+        scope=servers["scope"].to_numpy(),
+        provider=provider,
+    )
+    ports["parent_id"] = servers["asset_id"].to_numpy()
+    ports["device_owner"] = np.char.add("compute:", servers["zone"].to_numpy().astype(str))
+    ports["host"] = servers["host"].to_numpy()
+    frames["port"] = ports
+    frames["security_group"] = simple("security_group", "sg")
+
+    lbs = simple("load_balancer", "lb", zoned=True)
+    lbs["vip_address"] = np.char.add("10.0.0.", rng.integers(2, 250, len(lbs)).astype(str))
+    lbs["protocols"] = "HTTP,HTTPS"
+    frames["load_balancer"] = lbs
+    dns = simple("dns_zone", "zone")
+    dns["name"] = np.char.add(np.char.add(dns["name"].to_numpy().astype(str), "."), "example.")
+    dns["zone_type"] = "PRIMARY"
+    dns["masters"] = None
+    frames["dns_zone"] = dns
+
+    containers = simple("secret_container", "keys", scoped=False)
+    containers["container_type"] = "generic"
+    frames["secret_container"] = containers
+    secrets = simple("secret", "key", scoped=False)
+    secrets["secret_type"] = "symmetric"
+    secrets["algorithm"] = "aes"
+    frames["secret"] = secrets
+
+    buckets = simple("object_container", "bucket", scoped=False)
+    buckets["storage_policy"] = "Policy-0"
+    buckets["sync_to"] = None
+    frames["object_container"] = buckets
     return frames
 
 
@@ -258,37 +396,202 @@ def _concat(parts: list[dict[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:
     return {k: pd.concat([p[k] for p in parts if k in p], ignore_index=True) for k in sorted(kinds)}
 
 
+def _identity(
+    ids: _Ids,
+    region: str,
+    project_names: npt.NDArray[np.str_],
+    project_ids: npt.NDArray[np.str_],
+    provider: str | None,
+) -> dict[str, pd.DataFrame]:
+    """Keystone's projects and the default domain, kept in the identity region."""
+    projects = pd.DataFrame(
+        {
+            "kind": "project",
+            "asset_id": project_ids,
+            "name": project_names,
+            "region": region,
+            "zone": None,
+            "scope": "default",
+            "provider": provider,
+        }
+    )
+    domains = pd.DataFrame(
+        {
+            "kind": ["domain"],
+            "asset_id": ["default"],
+            "name": ["Default"],
+            "region": [region],
+            "zone": [None],
+            "scope": [None],
+            "provider": [provider],
+        }
+    )
+    return {"project": projects, "domain": domains}
+
+
+def _swift_account(frames: dict[str, pd.DataFrame], account: str) -> None:
+    """Swift lists one account's containers: they belong to the project the collector
+    authenticates to, and are named ``AUTH_<project>/<container>``."""
+    buckets = frames["object_container"]
+    buckets["scope"] = account
+    buckets["asset_id"] = "AUTH_" + account + "/" + buckets["name"].astype(str)
+    frames["object_container"] = buckets
+
+
+def _not_found(
+    regions: list[str], kinds: list[str], service: str
+) -> dict[tuple[str | None, str], tuple[str, str]]:
+    message = f"no '{service}' endpoint in the catalog for this region"
+    return {(r, k): ("not_found", message) for r in regions for k in kinds}
+
+
+def _security_group_flows(groups: pd.DataFrame) -> pd.DataFrame:
+    """Neutron gives every security group two default egress rules to anywhere (IPv4 and
+    IPv6): a wide-open ``egress`` flow each."""
+    n = len(groups)
+    ids = np.repeat(groups["asset_id"].to_numpy(dtype=object), 2)
+    anywhere = np.tile(np.array(["0.0.0.0/0", "::/0"], dtype=object), n)
+    names = np.repeat(groups["name"].to_numpy(dtype=object), 2)
+    return pd.DataFrame(
+        {
+            "asset_id": ids,
+            "channel": "egress",
+            "endpoint": anywhere,
+            "host": None,
+            "ip": anywhere,
+            "port": pd.array([None] * (2 * n), dtype="Int32"),
+            "evidence": "security group " + names + " allows egress to " + anywhere,
+        }
+    )
+
+
+def _flows(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Declared flows of a cloud: egress rules, VPN peers, IdP remote ids, secondary DNS
+    masters and Swift container sync targets."""
+    parts = [_security_group_flows(frames["security_group"])]
+    vpn = frames.get("vpn_connection")
+    if vpn is not None and len(vpn):
+        parts.append(
+            pd.DataFrame(
+                {
+                    "asset_id": vpn["asset_id"].to_numpy(dtype=object),
+                    "channel": "vpn",
+                    "endpoint": vpn["peer_address"].to_numpy(dtype=object),
+                    "host": None,
+                    "ip": vpn["peer_address"].to_numpy(dtype=object),
+                    "port": pd.array([500] * len(vpn), dtype="Int32"),
+                    "evidence": "IPsec site connection "
+                    + vpn["name"].astype(str)
+                    + " peers with "
+                    + vpn["peer_address"].astype(str),
+                }
+            )
+        )
+    idps = frames.get("identity_provider")
+    if idps is not None and len(idps):
+        parts.append(
+            pd.DataFrame(
+                {
+                    "asset_id": idps["asset_id"].to_numpy(dtype=object),
+                    "channel": "identity",
+                    "endpoint": idps["remote_ids"].to_numpy(dtype=object),
+                    "host": idps["remote_ids"].str.extract(r"^https?://([^/:]+)")[0].to_numpy(),
+                    "ip": None,
+                    "port": pd.array([None] * len(idps), dtype="Int32"),
+                    "evidence": "identity provider "
+                    + idps["name"].astype(str)
+                    + " trusts remote id "
+                    + idps["remote_ids"].astype(str),
+                }
+            )
+        )
+    buckets = frames["object_container"]
+    synced = buckets[buckets["sync_to"].notna()]
+    if len(synced):
+        parts.append(
+            pd.DataFrame(
+                {
+                    "asset_id": synced["asset_id"].to_numpy(dtype=object),
+                    "channel": "replication",
+                    "endpoint": synced["sync_to"].to_numpy(dtype=object),
+                    "host": synced["sync_to"].str.extract(r"^https?://([^/:]+)")[0].to_numpy(),
+                    "ip": None,
+                    "port": pd.array([None] * len(synced), dtype="Int32"),
+                    "evidence": "container "
+                    + synced["name"].astype(str)
+                    + " syncs to "
+                    + synced["sync_to"].astype(str),
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
 def _nordlys(
     rng: np.random.Generator, ids: _Ids, scale: float, kube_nodes: dict[str, int]
 ) -> SampleSource:
     regions = {"fra1": ["fra1-a", "fra1-b"], "ams1": ["ams1-a"], "lab": ["lab-a"]}
-    projects = np.array(["web-shop", "payments", "analytics", "platform"])
-    base = {
-        "server": 40,
-        "volume": 60,
-        "backup": 10,
-        "snapshot": 8,
-        "image": 6,
-        "object_container": 6,
-        "network": 5,
-        "subnet": 6,
-        "router": 2,
-        "floating_ip": 10,
-        "security_group": 8,
-        "secret_container": 4,
-    }
+    project_names = np.array(["web-shop", "payments", "analytics", "platform"])
+    project_ids = ids.hex(len(project_names), 32)
     parts = []
     for region, zones in regions.items():
         factor = 0.1 if region == "lab" else 1.0
-        counts = {k: _count(v * factor, scale) for k, v in base.items()}
+        counts = {k: _count(v * factor, scale) for k, v in _OS_BASE.items()}
         node_names = {r: _names(f"kube-{r}-node", n) for r, n in kube_nodes.items()}
         # The cluster's control plane (and so its etcd) runs on three servers in fra1.
         node_names["fra1"] = np.concatenate([_names("kube-fra1-cp", 3), node_names["fra1"]])
-        parts.append(_openstack_region(region, zones, counts, projects, rng, ids, None, node_names))
+        parts.append(
+            _openstack_region(region, zones, counts, project_ids, rng, ids, None, node_names)
+        )
     frames = _concat(parts)
-    frames["project"] = _frame(
-        "project", len(projects), ids, name=projects, region="fra1", scope="Default"
+    frames |= _identity(ids, "fra1", project_names, project_ids, None)
+    frames["identity_provider"] = pd.DataFrame(
+        {
+            "kind": ["identity_provider"],
+            "asset_id": ["corp-entra"],
+            "name": ["corp-entra"],
+            "region": ["fra1"],
+            "zone": [None],
+            "scope": ["default"],
+            "provider": [None],
+            "enabled": ["true"],
+            "remote_ids": ["https://sts.windows.net/6f1c2a9e-3b7d-4c1e-9a55-2f0d1c4b8e71/"],
+        }
     )
+    # Planted flows for the data-flow rules: a VPN to the head office, a secondary DNS zone
+    # fed by an outside master, and a bucket replicated to a public cloud in Canada.
+    frames["vpn_connection"] = pd.DataFrame(
+        {
+            "kind": ["vpn_connection"],
+            "asset_id": ids.uuids(1),
+            "name": ["hq-ipsec"],
+            "region": ["fra1"],
+            "zone": [None],
+            "scope": [project_ids[3]],
+            "provider": [None],
+            "peer_address": ["198.51.100.20"],
+        }
+    )
+    zones_frame = frames["dns_zone"]
+    secondary = zones_frame.index[zones_frame["region"].eq("fra1")][:1]
+    zones_frame.loc[secondary, ["zone_type", "masters"]] = ["SECONDARY", "192.0.2.53"]
+    _swift_account(frames, str(project_ids[3]))
+    buckets = frames["object_container"]
+    buckets.loc[buckets.index[:1], "sync_to"] = (
+        "https://storage.bhs.cloud.ovh.net/v1/AUTH_c0ffee00c0ffee00c0ffee00c0ffee00/replica"
+    )
+    faults: dict[tuple[str | None, str], tuple[str, str]] = {}
+    for kind in ("secret_container", "secret"):
+        faults[("fra1", kind)] = (
+            "forbidden",
+            f"403 Forbidden: policy does not allow {kind}s:get for this role",
+        )
+    # The lab region runs only compute, block storage, images and networking.
+    faults |= _not_found(["lab"], ["load_balancer"], "load-balancer")
+    faults |= _not_found(["lab"], ["dns_zone"], "dns")
+    faults |= _not_found(["lab"], ["secret_container", "secret"], "key-manager")
+    faults |= _not_found(["lab"], ["object_container"], "object-store")
+    frames = {k: v[~_faulted(v, faults)].reset_index(drop=True) for k, v in frames.items()}
     return SampleSource(
         name="nordlys",
         platform="openstack",
@@ -296,35 +599,31 @@ def _nordlys(
         auth_url="https://keystone.nordlys.example:5000/v3",
         regions=regions,
         frames=frames,
-        faults={
-            ("fra1", "secret_container"): (
-                "forbidden",
-                "403 Forbidden: policy does not allow secret_containers:get for this role",
-            )
-        },
+        faults=faults,
+        identity_region="fra1",
+        account=str(project_ids[3]),
+        flows=_flows(frames),
     )
+
+
+def _faulted(
+    frame: pd.DataFrame, faults: dict[tuple[str | None, str], tuple[str, str]]
+) -> pd.Series:
+    """Rows that a listing failure or a missing service hides from every reader."""
+    if frame.empty:
+        return pd.Series(False, index=frame.index)
+    keys = pd.MultiIndex.from_arrays([frame["region"], frame["kind"]])
+    hidden = pd.MultiIndex.from_tuples(list(faults)) if faults else keys[:0]
+    return pd.Series(keys.isin(hidden), index=frame.index)
 
 
 def _ovh(rng: np.random.Generator, ids: _Ids, scale: float) -> SampleSource:
     regions = {"GRA11": ["nova"], "DE1": ["nova"], "BHS5": ["nova"]}
     projects = np.array(["c0ffee00c0ffee00c0ffee00c0ffee00", "deadbeefdeadbeefdeadbeefdeadbeef"])
-    base = {
-        "server": 30,
-        "volume": 40,
-        "backup": 6,
-        "snapshot": 4,
-        "image": 4,
-        "object_container": 4,
-        "network": 3,
-        "subnet": 3,
-        "router": 1,
-        "floating_ip": 6,
-        "security_group": 4,
-        "secret_container": 2,
-    }
     parts = []
     for region, zones in regions.items():
-        counts = {k: _count(v * (0.4 if region == "BHS5" else 1.0), scale) for k, v in base.items()}
+        factor = 0.4 if region == "BHS5" else 1.0
+        counts = {k: _count(v * factor, scale) for k, v in _OS_BASE.items()}
         planted = (
             {"BHS5": np.array(["dr-replica-0", "dr-replica-1", "legacy-ftp-0"])}
             if region == "BHS5"
@@ -333,13 +632,30 @@ def _ovh(rng: np.random.Generator, ids: _Ids, scale: float) -> SampleSource:
         parts.append(
             _openstack_region(region, zones, counts, projects, rng, ids, "ovhcloud", planted)
         )
+    frames = _concat(parts)
+    frames |= _identity(ids, "GRA11", np.array(["shop-eu", "shop-ca"]), projects, "ovhcloud")
+    _swift_account(frames, str(projects[0]))
+    all_regions = list(regions)
+    # OVHcloud's public cloud has no Designate or Barbican in its catalog, and no
+    # federation API for customers.
+    faults = _not_found(all_regions, ["dns_zone"], "dns")
+    faults |= _not_found(all_regions, ["secret_container", "secret"], "key-manager")
+    faults[("GRA11", "identity_provider")] = (
+        "not_found",
+        "404 Not Found: the OS-FEDERATION extension is not enabled",
+    )
+    frames = {k: v[~_faulted(v, faults)].reset_index(drop=True) for k, v in frames.items()}
     return SampleSource(
         name="ovh-public",
         platform="openstack",
         provider="ovhcloud",
         auth_url="https://auth.cloud.ovh.net/v3",
         regions=regions,
-        frames=_concat(parts),
+        frames=frames,
+        faults=faults,
+        identity_region="GRA11",
+        account=str(projects[0]),
+        flows=_flows(frames),
     )
 
 
