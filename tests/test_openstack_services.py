@@ -280,11 +280,13 @@ def test_a_project_user_is_forbidden_admin_calls(cloud: Cloud, user: str) -> Non
         # user's own project only. A collector cannot tell "all" from "mine" by the status.
         mine = {v.name for v in conn.block_storage.volumes(all_projects=True)}
         estate_id = estate_project_id(cloud)
-        frame = cloud.seeded.frames["volume"].query("region == 'fra1' and scope == @estate_id")
+        volumes = cloud.seeded.frames["volume"]
+        frame = volumes[volumes["region"].eq("fra1") & volumes["scope"].eq(estate_id)]
         assert mine == set(frame["name"])
         # Neutron shows the project's own networks, and the external one to everybody.
         names = {n.name for n in conn.network.networks()}
-        own = cloud.seeded.frames["network"].query("region == 'fra1' and scope == @estate_id")
+        networks = cloud.seeded.frames["network"]
+        own = networks[networks["region"].eq("fra1") & networks["scope"].eq(estate_id)]
         assert names == {*own["name"], "public"}
 
 

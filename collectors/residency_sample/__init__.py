@@ -81,7 +81,7 @@ class SampleCollector:
             regions: list[str | None] = [None]
             if member.platform == "openstack":
                 regions = (
-                    [member.identity_region] if kind in GLOBAL_KINDS else sorted(member.regions)
+                    [member.identity_region] if kind in GLOBAL_KINDS else [*sorted(member.regions)]
                 )
             for region in regions:
                 fault = member.faults.get((region, kind))
