@@ -479,7 +479,7 @@ def _flows(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
                     "endpoint": vpn["peer_address"].to_numpy(dtype=object),
                     "host": None,
                     "ip": vpn["peer_address"].to_numpy(dtype=object),
-                    "port": pd.array([500] * len(vpn), dtype="Int32"),
+                    "port": pd.array([None] * len(vpn), dtype="Int32"),
                     "evidence": "IPsec site connection "
                     + vpn["name"].astype(str)
                     + " peers with "
@@ -502,6 +502,26 @@ def _flows(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
                     + idps["name"].astype(str)
                     + " trusts remote id "
                     + idps["remote_ids"].astype(str),
+                }
+            )
+        )
+    zones = frames["dns_zone"]
+    secondary = zones[zones["masters"].notna()]
+    if len(secondary):
+        masters = secondary.assign(master=secondary["masters"].str.split(",")).explode("master")
+        parts.append(
+            pd.DataFrame(
+                {
+                    "asset_id": masters["asset_id"].to_numpy(dtype=object),
+                    "channel": "dns",
+                    "endpoint": masters["master"].to_numpy(dtype=object),
+                    "host": None,
+                    "ip": masters["master"].to_numpy(dtype=object),
+                    "port": pd.array([None] * len(masters), dtype="Int32"),
+                    "evidence": "secondary zone "
+                    + masters["name"].astype(str)
+                    + " transfers from master "
+                    + masters["master"].astype(str),
                 }
             )
         )
