@@ -1,0 +1,604 @@
+"""The ``openstack`` collector: every region of a cloud named in ``clouds.yaml``.
+
+Authentication, the catalog, endpoint and version discovery are openstacksdk's (and
+keystoneauth's); the collector asks each service for raw pages of its collections and turns
+each page into rows in bulk (see ``docs/openstack.md`` for every request and field). Regions
+are swept concurrently; within a region each kind is isolated: a 403, a missing service or a
+failing API becomes that (region, kind)'s coverage status and never stops the sweep.
+"""
+
+from __future__ import annotations
+
+import queue
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+
+from residency.collect import (
+    Batch,
+    CollectContext,
+    assets_batch,
+    coverage_batch,
+    coverage_row,
+    flows_batch,
+)
+from residency.errors import ConfigError
+from residency.fields import Items
+from residency.providers import match_auth_host
+
+from . import block_storage, compute, flows, identity, image, network, services
+from .api import ListError, Pager, Paging
+
+__all__ = ["RESOURCES", "OpenStackCollector", "OpenStackOptions", "Resource"]
+
+
+class OpenStackOptions(BaseModel):
+    """Options of a ``type: openstack`` source."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    cloud: str = Field(description="The cloud's name in clouds.yaml (as for OS_CLOUD).")
+    clouds_yaml: Path | None = Field(
+        default=None,
+        description="A clouds.yaml to read instead of openstacksdk's usual search "
+        "(OS_CLIENT_CONFIG_FILE, ./clouds.yaml, ~/.config/openstack, /etc/openstack); "
+        "a secure.yaml beside it is read too.",
+    )
+    regions: list[str] = Field(
+        default_factory=list, description="Only these regions (all the catalog has if empty)."
+    )
+    provider: str | None = Field(
+        default=None,
+        description="Provider catalog id; by default matched from the auth URL's host.",
+    )
+    all_projects: bool = Field(
+        default=True, description="Ask for every project's resources where the role allows."
+    )
+    page_size: int = Field(default=1000, gt=0, le=10_000, description="Objects per request.")
+    timeout_s: float = Field(default=30.0, gt=0, description="Seconds per request.")
+    retries: int = Field(default=3, ge=0, le=10, description="Retries of 5xx and timeouts.")
+    concurrency: int = Field(default=4, gt=0, le=64, description="Regions swept at once.")
+
+
+Transform = Callable[[Items, "_Region"], pd.DataFrame]
+FlowsOf = Callable[[Items, pd.DataFrame], pd.DataFrame]
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One listed collection: where it lives and how its pages become rows."""
+
+    kind: str
+    service: str  # the openstacksdk proxy: compute, block_storage, image, network, …
+    path: str  # relative to the proxy's versioned endpoint (/v2.0 for Neutron, …)
+    key: str | None
+    paging: Paging
+    transform: Transform
+    params: dict[str, Any] = field(default_factory=dict)
+    all_projects: dict[str, Any] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    microversion: str | None = None
+    flows: FlowsOf | None = None
+    once_per_cloud: bool = False
+
+
+def _simple(fn: Callable[[Items, str], pd.DataFrame]) -> Transform:
+    return lambda page, region: fn(page, region.name)
+
+
+def _vpn_flows(page: Items, assets: pd.DataFrame) -> pd.DataFrame:
+    return flows.address_flows(
+        assets,
+        assets["peer_address"],
+        "vpn",
+        "IPsec site connection {name} peers with {address}",
+    )
+
+
+def _dns_flows(page: Items, assets: pd.DataFrame) -> pd.DataFrame:
+    return flows.address_flows(
+        assets, assets["masters"], "dns", "secondary zone {name} transfers from master {address}"
+    )
+
+
+def _idp_flows(page: Items, assets: pd.DataFrame) -> pd.DataFrame:
+    from .rows import joined_strings
+
+    return flows.url_flows(
+        assets,
+        joined_strings(page, "remote_ids", "\n"),
+        "identity",
+        "identity provider {name} trusts remote id {address}",
+    )
+
+
+def _sync_flows(page: Items, assets: pd.DataFrame) -> pd.DataFrame:
+    return flows.url_flows(
+        assets, assets["sync_to"], "replication", "container {name} syncs to {address}"
+    )
+
+
+ALL_TENANTS = {"all_tenants": 1}
+
+RESOURCES: tuple[Resource, ...] = (
+    Resource(
+        "server",
+        "compute",
+        "/servers/detail",
+        "servers",
+        "marker",
+        _simple(compute.servers),
+        all_projects=ALL_TENANTS,
+        microversion="2.47",
+    ),
+    Resource(
+        "server_group",
+        "compute",
+        "/os-server-groups",
+        "server_groups",
+        "offset",
+        _simple(compute.server_groups),
+        all_projects={"all_projects": "True"},
+        microversion="2.64",
+    ),
+    Resource(
+        "volume",
+        "block_storage",
+        "/volumes/detail",
+        "volumes",
+        "marker",
+        _simple(block_storage.volumes),
+        all_projects=ALL_TENANTS,
+    ),
+    Resource(
+        "snapshot",
+        "block_storage",
+        "/snapshots/detail",
+        "snapshots",
+        "marker",
+        _simple(block_storage.snapshots),
+        all_projects=ALL_TENANTS,
+    ),
+    Resource(
+        "backup",
+        "block_storage",
+        "/backups/detail",
+        "backups",
+        "marker",
+        _simple(block_storage.backups),
+        all_projects=ALL_TENANTS,
+        microversion="3.18",
+    ),
+    Resource(
+        "volume_type",
+        "block_storage",
+        "/types",
+        "volume_types",
+        "none",
+        _simple(block_storage.volume_types),
+    ),
+    Resource("image", "image", "/images", "images", "marker", _simple(image.images)),
+    Resource("network", "network", "/networks", "networks", "marker", _simple(network.networks)),
+    Resource("subnet", "network", "/subnets", "subnets", "marker", _simple(network.subnets)),
+    Resource("router", "network", "/routers", "routers", "marker", _simple(network.routers)),
+    Resource(
+        "floating_ip",
+        "network",
+        "/floatingips",
+        "floatingips",
+        "marker",
+        _simple(network.floating_ips),
+    ),
+    Resource("port", "network", "/ports", "ports", "marker", _simple(network.ports)),
+    Resource(
+        "security_group",
+        "network",
+        "/security-groups",
+        "security_groups",
+        "marker",
+        _simple(network.security_groups),
+        flows=flows.egress_flows,
+    ),
+    Resource(
+        "vpn_connection",
+        "network",
+        "/vpn/ipsec-site-connections",
+        "ipsec_site_connections",
+        "marker",
+        _simple(network.ipsec_site_connections),
+        flows=_vpn_flows,
+    ),
+    Resource(
+        "load_balancer",
+        "load_balancer",
+        "/lbaas/loadbalancers",
+        "loadbalancers",
+        "marker",
+        lambda page, region: services.load_balancers(page, region.name, region.protocols),
+    ),
+    Resource(
+        "dns_zone",
+        "dns",
+        "/zones",
+        "zones",
+        "marker",
+        _simple(services.zones),
+        headers={},
+        flows=_dns_flows,
+    ),
+    Resource(
+        "secret_container",
+        "key_manager",
+        "/containers",
+        "containers",
+        "offset",
+        _simple(services.secret_containers),
+    ),
+    Resource("secret", "key_manager", "/secrets", "secrets", "offset", _simple(services.secrets)),
+    Resource(
+        "object_container",
+        "object_store",
+        "",
+        None,
+        "swift",
+        lambda page, region: services.object_containers(
+            page, region.name, region.account, region.container_headers(page)
+        ),
+        params={"format": "json"},
+        flows=_sync_flows,
+    ),
+    Resource(
+        "project",
+        "identity",
+        "/projects",
+        "projects",
+        "none",
+        _simple(identity.projects),
+        once_per_cloud=True,
+    ),
+    Resource(
+        "domain",
+        "identity",
+        "/domains",
+        "domains",
+        "none",
+        _simple(identity.domains),
+        once_per_cloud=True,
+    ),
+    Resource(
+        "identity_provider",
+        "identity",
+        "/OS-FEDERATION/identity_providers",
+        "identity_providers",
+        "none",
+        _simple(identity.identity_providers),
+        flows=_idp_flows,
+        once_per_cloud=True,
+    ),
+)
+"""Every collection the collector lists, in order (see docs/openstack.md)."""
+
+_DESIGNATE_ALL = {"X-Auth-All-Projects": "True"}
+# Nova's detail (with hosts) is admin only; a reader falls back to the plain list.
+_AZ_PATHS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("compute", ("/os-availability-zone/detail", "/os-availability-zone")),
+    ("block_storage", ("/os-availability-zone",)),
+)
+
+
+@dataclass
+class _Region:
+    """One region's connection, pager and what its pages need from earlier listings."""
+
+    name: str
+    conn: Any
+    pager: Pager
+    account: str = ""
+    protocols: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame({"lb": [], "protocol": []}, dtype=object)
+    )
+
+    def container_headers(self, page: Items) -> pd.DataFrame:
+        """Each container's storage policy and sync target, from a HEAD per container
+        (Swift lists neither); a failed HEAD leaves both null."""
+        from residency.fields import column
+
+        names = column(page, "name").tolist()
+        rows = []
+        for name in names:
+            try:
+                response = self.pager.get("object_store", f"/{name}", method="HEAD")
+                headers = response.headers
+                rows.append((headers.get("X-Storage-Policy"), headers.get("X-Container-Sync-To")))
+            except ListError:
+                rows.append((None, None))
+        return pd.DataFrame(rows, columns=["storage_policy", "sync_to"], dtype=object)
+
+
+class OpenStackCollector:
+    """Collects every region of one OpenStack cloud."""
+
+    type_name: ClassVar[str] = "openstack"
+    Options: ClassVar[type[BaseModel]] = OpenStackOptions
+
+    def __init__(self, source: str, options: BaseModel) -> None:
+        assert isinstance(options, OpenStackOptions)
+        self.source = source
+        self.options = options
+
+    # -- connection -------------------------------------------------------------------
+
+    def _connect(self) -> Any:
+        """openstacksdk's connection for the configured cloud; a cloud missing from
+        clouds.yaml is the user's mistake, reported as such."""
+        import openstack.config
+        import openstack.connection
+        import openstack.exceptions
+
+        options = self.options
+        files = None
+        secure = None
+        if options.clouds_yaml is not None:
+            if not options.clouds_yaml.is_file():
+                raise ConfigError(f"clouds_yaml: no such file: {options.clouds_yaml}")
+            files = [str(options.clouds_yaml)]
+            beside = options.clouds_yaml.with_name("secure.yaml")
+            secure = [str(beside)] if beside.is_file() else []
+        try:
+            config = openstack.config.OpenStackConfig(
+                config_files=files, secure_files=secure, load_envvars=files is None
+            )
+            region = config.get_one(cloud=options.cloud, api_timeout=options.timeout_s)
+        except openstack.exceptions.ConfigException as exc:
+            raise ConfigError(f"clouds.yaml: cloud {options.cloud!r}: {exc}") from None
+        return openstack.connection.Connection(config=region)
+
+    def _provider(self, conn: Any) -> str | None:
+        if self.options.provider:
+            return self.options.provider
+        auth_url = str((conn.config.config.get("auth") or {}).get("auth_url") or "")
+        host = urlsplit(auth_url).hostname
+        return match_auth_host(host) if host else None
+
+    # -- collection -------------------------------------------------------------------
+
+    def collect(self, ctx: CollectContext) -> Iterator[Batch]:
+        conn = self._connect()
+        coverage: list[dict[str, Any]] = []
+        started = time.perf_counter()
+        try:
+            regions, identity_region = self._regions(conn)
+        except ListError as exc:
+            # No token or no catalog: nothing in this cloud was seen.
+            for resource in RESOURCES:
+                coverage.append(coverage_row(resource.kind, exc.status, 0, started, exc.message))
+            yield coverage_batch(coverage, source=self.source, observed_at=ctx.observed_at)
+            conn.close()
+            return
+        provider = self._provider(conn)
+        out: queue.Queue[Batch | BaseException | None] = queue.Queue(maxsize=8)
+
+        def run(region: str) -> None:
+            try:
+                for batch in self._collect_region(
+                    conn, region, identity_region, provider, coverage, ctx
+                ):
+                    out.put(batch)
+            except BaseException as exc:  # a programming error: surfaced to the sweep
+                out.put(exc)
+            finally:
+                out.put(None)
+
+        with ThreadPoolExecutor(
+            max_workers=self.options.concurrency, thread_name_prefix=f"os-{self.source}"
+        ) as pool:
+            for region in regions:
+                pool.submit(run, region)
+            remaining = len(regions)
+            while remaining:
+                item = out.get()
+                if item is None:
+                    remaining -= 1
+                elif isinstance(item, BaseException):
+                    raise item
+                else:
+                    yield item
+        conn.close()
+        yield coverage_batch(coverage, source=self.source, observed_at=ctx.observed_at)
+
+    def _regions(self, conn: Any) -> tuple[list[str], str | None]:
+        """The catalog's regions (and Keystone's region list), the configured subset, and
+        the region of the identity endpoint."""
+        import keystoneauth1.exceptions as ksa
+
+        try:
+            access = conn.session.auth.get_access(conn.session)
+        except ksa.http.Unauthorized as exc:
+            raise ListError("forbidden", f"authentication failed: {_line(exc)}") from None
+        except ksa.ClientException as exc:
+            raise ListError("error", f"authentication failed: {_line(exc)}") from None
+        catalog = access.service_catalog.catalog or []
+        found: set[str] = set()
+        identity_region: str | None = None
+        for service in catalog:
+            for endpoint in service.get("endpoints", []):
+                region = endpoint.get("region_id") or endpoint.get("region")
+                if not region:
+                    continue
+                found.add(str(region))
+                if service.get("type") == "identity" and endpoint.get("interface") == "public":
+                    identity_region = identity_region or str(region)
+        pager = Pager(lambda _: conn.identity, retries=self.options.retries)
+        try:
+            for page in pager.pages("identity", "/regions", "regions", "none"):
+                found.update(str(r["id"]) for r in page if r.get("id"))
+        except ListError:
+            pass  # the catalog's regions are enough; /v3/regions is a cross-check
+        wanted = sorted(found)
+        if self.options.regions:
+            missing = sorted(set(self.options.regions) - found)
+            wanted = [r for r in self.options.regions if r in found] + missing
+        if identity_region not in wanted:
+            identity_region = wanted[0] if wanted else None
+        return wanted, identity_region
+
+    def _collect_region(
+        self,
+        conn: Any,
+        name: str,
+        identity_region: str | None,
+        provider: str | None,
+        coverage: list[dict[str, Any]],
+        ctx: CollectContext,
+    ) -> Iterator[Batch]:
+        """One region's batches; its coverage rows are appended to ``coverage``."""
+        import openstack.connection
+
+        regional = openstack.connection.Connection(
+            session=conn.session, region_name=name, identity_api_version="3"
+        )
+        pager = Pager(
+            lambda service: getattr(regional, service),
+            page_size=self.options.page_size,
+            retries=self.options.retries,
+        )
+        region = _Region(name, regional, pager)
+        yield from self._zones(region, provider, coverage, ctx)
+        for resource in RESOURCES:
+            if resource.once_per_cloud and name != identity_region:
+                continue
+            yield from self._collect_resource(resource, region, provider, coverage, ctx)
+
+    def _prepare(self, resource: Resource, region: _Region) -> None:
+        """What a kind needs listed first: Octavia listeners, the Swift account."""
+        if resource.kind == "load_balancer":
+            parts = [
+                services.listener_protocols(Items(page))
+                for page in region.pager.pages(
+                    "load_balancer", "/lbaas/listeners", "listeners", "marker"
+                )
+            ]
+            if parts:
+                region.protocols = pd.concat(parts, ignore_index=True)
+        if resource.kind == "object_container":
+            endpoint = region.conn.object_store.get_endpoint()
+            region.account = urlsplit(str(endpoint)).path.rstrip("/").rsplit("/", 1)[-1]
+
+    def _collect_resource(
+        self,
+        resource: Resource,
+        region: _Region,
+        provider: str | None,
+        coverage: list[dict[str, Any]],
+        ctx: CollectContext,
+    ) -> Iterator[Batch]:
+        started = time.perf_counter()
+        rows = 0
+        status, error = "ok", None
+        params = dict(resource.params)
+        headers = dict(resource.headers)
+        if self.options.all_projects:
+            params |= resource.all_projects
+            if resource.kind == "dns_zone":
+                headers |= _DESIGNATE_ALL
+        try:
+            self._prepare(resource, region)
+            for raw in region.pager.pages(
+                resource.service,
+                resource.path,
+                resource.key,
+                resource.paging,
+                params,
+                headers,
+                resource.microversion,
+            ):
+                page = Items(raw)
+                frame = resource.transform(page, region)
+                frame["provider"] = provider
+                rows += len(frame)
+                yield self._assets(frame, ctx)
+                if resource.flows is not None:
+                    declared = resource.flows(page, frame)
+                    if len(declared):
+                        yield flows_batch(declared, source=self.source, observed_at=ctx.observed_at)
+                ctx.progress(f"{self.source} {region.name} {resource.kind}", len(frame))
+        except ListError as exc:
+            status, error = exc.status, f"{resource.path or '/'}: {exc.message}"
+        except _endpoint_errors():
+            status, error = "not_found", _no_endpoint(resource.service, region.name)
+        coverage.append(coverage_row(resource.kind, status, rows, started, error, region.name))
+
+    def _zones(
+        self,
+        region: _Region,
+        provider: str | None,
+        coverage: list[dict[str, Any]],
+        ctx: CollectContext,
+    ) -> Iterator[Batch]:
+        """Nova's and Cinder's availability zones (one small list each, no paging)."""
+        started = time.perf_counter()
+        parts: list[pd.DataFrame] = []
+        outcomes: list[tuple[str, str | None]] = []
+        for service, paths in _AZ_PATHS:
+            label = "compute" if service == "compute" else "volume"
+            for path in paths:
+                try:
+                    response = region.pager.get(service, path)
+                except ListError as exc:
+                    if exc.status == "forbidden" and path != paths[-1]:
+                        continue
+                    outcomes.append((exc.status, f"{path}: {exc.message}"))
+                except _endpoint_errors():
+                    outcomes.append(("not_found", _no_endpoint(service, region.name)))
+                else:
+                    items = (response.json() or {}).get("availabilityZoneInfo") or []
+                    parts.append(compute.availability_zones(items, region.name, label))
+                    outcomes.append(("ok", None))
+                break
+        frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+        if len(frame):
+            frame["provider"] = provider
+            yield self._assets(frame, ctx)
+        order = ["not_found", "ok", "forbidden", "error"]
+        status = max((s for s, _ in outcomes), key=order.index)
+        errors = "; ".join(e for _, e in outcomes if e) or None
+        coverage.append(
+            coverage_row("availability_zone", status, len(frame), started, errors, region.name)
+        )
+
+    def _assets(self, frame: pd.DataFrame, ctx: CollectContext) -> Batch:
+        extra = [c for c in frame.columns if c not in _ASSET_COLUMNS]
+        return assets_batch(
+            frame,
+            source=self.source,
+            platform="openstack",
+            observed_at=ctx.observed_at,
+            attributes=extra,
+        )
+
+
+_ASSET_COLUMNS = frozenset(
+    {"kind", "asset_id", "name", "region", "zone", "scope", "parent_id", "host", "provider"}
+)
+
+
+def _endpoint_errors() -> tuple[type[BaseException], ...]:
+    import keystoneauth1.exceptions as ksa
+    import openstack.exceptions
+
+    return (ksa.EndpointNotFound, ksa.catalog.EmptyCatalog, openstack.exceptions.SDKException)
+
+
+def _no_endpoint(service: str, region: str) -> str:
+    return f"no '{service.replace('_', '-')}' endpoint in region {region}'s catalog"
+
+
+def _line(exc: BaseException) -> str:
+    return (str(exc).splitlines() or [""])[0][:200]

@@ -1,0 +1,170 @@
+"""Where a cloud's resources send data: egress rules, VPN peers, federated IdPs, secondary
+DNS masters and Swift container sync targets. Endpoints that are URLs are split by
+:func:`residency.endpoints.split_endpoints` (no userinfo, no query tokens are kept)."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+
+from residency.endpoints import split_endpoints
+from residency.fields import Items, elements
+
+__all__ = [
+    "FLOW_COLUMNS",
+    "address_flows",
+    "egress_flows",
+    "url_flows",
+]
+
+FLOW_COLUMNS: Final = ["asset_id", "channel", "endpoint", "host", "ip", "port", "evidence"]
+_ANYWHERE: Final = {"IPv4": "0.0.0.0/0", "IPv6": "::/0"}
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in FLOW_COLUMNS})
+
+
+def _is_outside(prefixes: pd.Series) -> np.ndarray:
+    """Whether each prefix reaches beyond private address space (decided once per distinct
+    prefix: a cloud has few)."""
+    codes, distinct = pd.factorize(prefixes)
+
+    def outside(text: str) -> bool:
+        try:
+            net = ipaddress.ip_network(text, strict=False)
+        except ValueError:
+            return True  # not a prefix we understand: never assume it stays inside
+        return net.prefixlen == 0 or net.is_global
+
+    verdict = np.array([outside(str(p)) for p in distinct], dtype=bool)
+    return verdict[codes] if len(distinct) else np.zeros(len(prefixes), dtype=bool)
+
+
+def egress_flows(page: Items, assets: pd.DataFrame) -> pd.DataFrame:
+    """One ``egress`` flow per (security group, destination prefix, port) its egress rules
+    allow beyond private address space; a rule with no remote prefix or group allows
+    anywhere (``0.0.0.0/0`` or ``::/0`` by ethertype)."""
+    fields: dict[str, Any] = {}
+    owner: Any = None
+    for name in (
+        "direction",
+        "ethertype",
+        "remote_ip_prefix",
+        "remote_group_id",
+        "port_range_min",
+        "port_range_max",
+    ):
+        found = elements(page, "security_group_rules", name)
+        if found is None:
+            fields[name] = None
+            continue
+        owner, values = found
+        fields[name] = values.to_numpy(zero_copy_only=False)
+    if owner is None or fields["direction"] is None:
+        return _empty()
+    rules = pd.DataFrame({"owner": owner, **fields})
+    rules = rules[rules["direction"].eq("egress") & rules["remote_group_id"].isna()]
+    prefix = rules["remote_ip_prefix"].where(
+        rules["remote_ip_prefix"].notna(), rules["ethertype"].map(_ANYWHERE)
+    )
+    rules = rules.assign(prefix=prefix)[prefix.notna()]
+    rules = rules[_is_outside(rules["prefix"])]
+    single = rules["port_range_min"].notna() & rules["port_range_min"].eq(rules["port_range_max"])
+    port = pd.to_numeric(rules["port_range_min"].where(single, None)).astype("Int32")
+    owners = rules["owner"].to_numpy(dtype=np.int64)
+    flows = pd.DataFrame(
+        {
+            "asset_id": assets["asset_id"].to_numpy(dtype=object)[owners],
+            "channel": "egress",
+            "endpoint": rules["prefix"].to_numpy(dtype=object),
+            "host": None,
+            "ip": rules["prefix"].to_numpy(dtype=object),
+            "port": port,
+            "evidence": "security group "
+            + assets["name"].astype(str).to_numpy(dtype=object)[owners]
+            + " allows egress to "
+            + rules["prefix"].astype(str).to_numpy(dtype=object),
+        }
+    )
+    return flows.drop_duplicates(["asset_id", "endpoint", "port"]).reset_index(drop=True)
+
+
+def address_flows(
+    assets: pd.DataFrame, addresses: pd.Series, channel: str, evidence: str
+) -> pd.DataFrame:
+    """Flows to plain addresses (a VPN peer, a DNS master), one per (asset, address);
+    ``addresses`` holds comma-joined values aligned with ``assets``. ``evidence`` is a
+    template with ``{name}`` and ``{address}``."""
+    frame = pd.DataFrame(
+        {"asset_id": assets["asset_id"].to_numpy(dtype=object), "name": assets["name"]}
+    )
+    frame["address"] = addresses.to_numpy(dtype=object)
+    frame = frame.dropna(subset=["address"])
+    frame = frame.assign(address=frame["address"].str.split(",")).explode("address")
+    frame = frame[frame["address"].str.len() > 0]
+    if frame.empty:
+        return _empty()
+    is_ip = _parses_as_ip(frame["address"])
+    before, _, after = evidence.partition("{name}")
+    middle, _, tail = after.partition("{address}")
+    return pd.DataFrame(
+        {
+            "asset_id": frame["asset_id"].to_numpy(dtype=object),
+            "channel": channel,
+            "endpoint": frame["address"].to_numpy(dtype=object),
+            "host": frame["address"].where(~is_ip, None).to_numpy(dtype=object),
+            "ip": frame["address"].where(is_ip, None).to_numpy(dtype=object),
+            "port": pd.array([None] * len(frame), dtype="Int32"),
+            "evidence": (
+                before + frame["name"].astype(str) + middle + frame["address"] + tail
+            ).to_numpy(dtype=object),
+        }
+    )
+
+
+def _parses_as_ip(values: pd.Series) -> pd.Series:
+    codes, distinct = pd.factorize(values)
+
+    def is_ip(text: str) -> bool:
+        try:
+            ipaddress.ip_address(text)
+        except ValueError:
+            return False
+        return True
+
+    verdict = np.array([is_ip(str(v)) for v in distinct], dtype=bool)
+    return pd.Series(verdict[codes] if len(distinct) else [], index=values.index, dtype=bool)
+
+
+def url_flows(assets: pd.DataFrame, urls: pd.Series, channel: str, evidence: str) -> pd.DataFrame:
+    """Flows to URLs (an IdP's remote ids, a container's sync target), stored safely."""
+    frame = pd.DataFrame(
+        {"asset_id": assets["asset_id"].to_numpy(dtype=object), "name": assets["name"]}
+    )
+    frame["url"] = urls.to_numpy(dtype=object)
+    frame = frame.dropna(subset=["url"])
+    frame = frame.assign(url=frame["url"].str.split("\n")).explode("url")
+    if frame.empty:
+        return _empty()
+    parsed = split_endpoints(frame["url"])
+    endpoint = parsed["endpoint"]
+    before, _, after = evidence.partition("{name}")
+    middle, _, tail = after.partition("{address}")
+    shown = endpoint.where(endpoint.notna(), parsed["unresolved"]).astype(str)
+    return pd.DataFrame(
+        {
+            "asset_id": frame["asset_id"].to_numpy(dtype=object),
+            "channel": channel,
+            "endpoint": endpoint.to_numpy(dtype=object),
+            "host": parsed["host"].to_numpy(dtype=object),
+            "ip": None,
+            "port": parsed["port"].array,
+            "evidence": (before + frame["name"].astype(str) + middle + shown + tail).to_numpy(
+                dtype=object
+            ),
+        }
+    )
