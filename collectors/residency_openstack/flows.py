@@ -28,9 +28,35 @@ def _empty() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in FLOW_COLUMNS})
 
 
+def _finished(flows: pd.DataFrame) -> pd.DataFrame:
+    """Text columns as Python objects with None for missing (pandas would infer its own
+    string dtype and NaN); the port stays a nullable integer."""
+    text = [c for c in FLOW_COLUMNS if c != "port"]
+    flows[text] = flows[text].astype(object).where(flows[text].notna(), None)
+    return flows
+
+
+# Address space that stays inside the estate: RFC 1918, shared (RFC 6598), loopback,
+# link-local, and IPv6 unique-local (RFC 4193), loopback and link-local.
+_INTERNAL: Final = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "100.64.0.0/10",
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "fc00::/7",
+        "fe80::/10",
+        "::1/128",
+    )
+)
+
+
 def _is_outside(prefixes: pd.Series) -> np.ndarray:
-    """Whether each prefix reaches beyond private address space (decided once per distinct
-    prefix: a cloud has few)."""
+    """Whether each prefix reaches beyond internal address space (decided once per
+    distinct prefix: a cloud has few)."""
     codes, distinct = pd.factorize(prefixes)
 
     def outside(text: str) -> bool:
@@ -38,7 +64,10 @@ def _is_outside(prefixes: pd.Series) -> np.ndarray:
             net = ipaddress.ip_network(text, strict=False)
         except ValueError:
             return True  # not a prefix we understand: never assume it stays inside
-        return net.prefixlen == 0 or net.is_global
+        return not any(
+            net.version == inner.version and net.subnet_of(inner)  # type: ignore[arg-type]
+            for inner in _INTERNAL
+        )
 
     verdict = np.array([outside(str(p)) for p in distinct], dtype=bool)
     return verdict[codes] if len(distinct) else np.zeros(len(prefixes), dtype=bool)
@@ -90,7 +119,7 @@ def egress_flows(page: Items, assets: pd.DataFrame) -> pd.DataFrame:
             + rules["prefix"].astype(str).to_numpy(dtype=object),
         }
     )
-    return flows.drop_duplicates(["asset_id", "endpoint", "port"]).reset_index(drop=True)
+    return _finished(flows.drop_duplicates(["asset_id", "endpoint", "port"]).reset_index(drop=True))
 
 
 def address_flows(
@@ -111,22 +140,24 @@ def address_flows(
     is_ip = _parses_as_ip(frame["address"])
     before, _, after = evidence.partition("{name}")
     middle, _, tail = after.partition("{address}")
-    return pd.DataFrame(
-        {
-            "asset_id": frame["asset_id"].to_numpy(dtype=object),
-            "channel": channel,
-            "endpoint": frame["address"].to_numpy(dtype=object),
-            "host": frame["address"].where(~is_ip, None).to_numpy(dtype=object),
-            "ip": frame["address"].where(is_ip, None).to_numpy(dtype=object),
-            "port": pd.array([None] * len(frame), dtype="Int32"),
-            "evidence": (
-                before + frame["name"].astype(str) + middle + frame["address"] + tail
-            ).to_numpy(dtype=object),
-        }
+    return _finished(
+        pd.DataFrame(
+            {
+                "asset_id": frame["asset_id"].to_numpy(dtype=object),
+                "channel": channel,
+                "endpoint": frame["address"].to_numpy(dtype=object),
+                "host": frame["address"].mask(is_ip),
+                "ip": frame["address"].where(is_ip),
+                "port": pd.array([None] * len(frame), dtype="Int32"),
+                "evidence": (
+                    before + frame["name"].astype(str) + middle + frame["address"] + tail
+                ).to_numpy(dtype=object),
+            }
+        )
     )
 
 
-def _parses_as_ip(values: pd.Series) -> pd.Series:
+def _parses_as_ip(values: pd.Series) -> np.ndarray:
     codes, distinct = pd.factorize(values)
 
     def is_ip(text: str) -> bool:
@@ -137,7 +168,7 @@ def _parses_as_ip(values: pd.Series) -> pd.Series:
         return True
 
     verdict = np.array([is_ip(str(v)) for v in distinct], dtype=bool)
-    return pd.Series(verdict[codes] if len(distinct) else [], index=values.index, dtype=bool)
+    return verdict[codes] if len(distinct) else np.zeros(len(values), dtype=bool)
 
 
 def url_flows(assets: pd.DataFrame, urls: pd.Series, channel: str, evidence: str) -> pd.DataFrame:
@@ -151,20 +182,23 @@ def url_flows(assets: pd.DataFrame, urls: pd.Series, channel: str, evidence: str
     if frame.empty:
         return _empty()
     parsed = split_endpoints(frame["url"])
-    endpoint = parsed["endpoint"]
+    # An entity id that is not a URL (``acme_id_1``) is kept as it is, without a host.
+    endpoint = parsed["endpoint"].where(parsed["endpoint"].notna(), parsed["unresolved"])
     before, _, after = evidence.partition("{name}")
     middle, _, tail = after.partition("{address}")
-    shown = endpoint.where(endpoint.notna(), parsed["unresolved"]).astype(str)
-    return pd.DataFrame(
-        {
-            "asset_id": frame["asset_id"].to_numpy(dtype=object),
-            "channel": channel,
-            "endpoint": endpoint.to_numpy(dtype=object),
-            "host": parsed["host"].to_numpy(dtype=object),
-            "ip": None,
-            "port": parsed["port"].array,
-            "evidence": (before + frame["name"].astype(str) + middle + shown + tail).to_numpy(
-                dtype=object
-            ),
-        }
+    shown = endpoint.astype(str)
+    return _finished(
+        pd.DataFrame(
+            {
+                "asset_id": frame["asset_id"].to_numpy(dtype=object),
+                "channel": channel,
+                "endpoint": endpoint.to_numpy(dtype=object),
+                "host": parsed["host"].to_numpy(dtype=object),
+                "ip": None,
+                "port": parsed["port"].array,
+                "evidence": (before + frame["name"].astype(str) + middle + shown + tail).to_numpy(
+                    dtype=object
+                ),
+            }
+        )
     )

@@ -19,6 +19,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from residency.endpoints import split_endpoints
+
 __all__ = ["MEMBERS", "Estate", "PlantedCase", "SampleSource", "generate_estate"]
 
 MEMBERS: Final = ("nordlys", "ovh-public", "kube-prod")
@@ -465,6 +467,26 @@ def _security_group_flows(groups: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def _url_flows(rows: pd.DataFrame, column: str, channel: str, evidence: str) -> pd.DataFrame:
+    """Flows to URLs, stored as the collectors store them (no userinfo, no query)."""
+    parsed = split_endpoints(rows[column])
+    before, _, rest = evidence.partition("{}")
+    middle, _, tail = rest.partition("{}")
+    return pd.DataFrame(
+        {
+            "asset_id": rows["asset_id"].to_numpy(dtype=object),
+            "channel": channel,
+            "endpoint": parsed["endpoint"].to_numpy(dtype=object),
+            "host": parsed["host"].to_numpy(dtype=object),
+            "ip": None,
+            "port": parsed["port"].array,
+            "evidence": (
+                before + rows["name"].astype(str) + middle + parsed["endpoint"].astype(str) + tail
+            ).to_numpy(dtype=object),
+        }
+    )
+
+
 def _flows(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Declared flows of a cloud: egress rules, VPN peers, IdP remote ids, secondary DNS
     masters and Swift container sync targets."""
@@ -490,20 +512,7 @@ def _flows(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     idps = frames.get("identity_provider")
     if idps is not None and len(idps):
         parts.append(
-            pd.DataFrame(
-                {
-                    "asset_id": idps["asset_id"].to_numpy(dtype=object),
-                    "channel": "identity",
-                    "endpoint": idps["remote_ids"].to_numpy(dtype=object),
-                    "host": idps["remote_ids"].str.extract(r"^https?://([^/:]+)")[0].to_numpy(),
-                    "ip": None,
-                    "port": pd.array([None] * len(idps), dtype="Int32"),
-                    "evidence": "identity provider "
-                    + idps["name"].astype(str)
-                    + " trusts remote id "
-                    + idps["remote_ids"].astype(str),
-                }
-            )
+            _url_flows(idps, "remote_ids", "identity", "identity provider {} trusts remote id {}")
         )
     zones = frames["dns_zone"]
     secondary = zones[zones["masters"].notna()]
@@ -528,22 +537,7 @@ def _flows(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     buckets = frames["object_container"]
     synced = buckets[buckets["sync_to"].notna()]
     if len(synced):
-        parts.append(
-            pd.DataFrame(
-                {
-                    "asset_id": synced["asset_id"].to_numpy(dtype=object),
-                    "channel": "replication",
-                    "endpoint": synced["sync_to"].to_numpy(dtype=object),
-                    "host": synced["sync_to"].str.extract(r"^https?://([^/:]+)")[0].to_numpy(),
-                    "ip": None,
-                    "port": pd.array([None] * len(synced), dtype="Int32"),
-                    "evidence": "container "
-                    + synced["name"].astype(str)
-                    + " syncs to "
-                    + synced["sync_to"].astype(str),
-                }
-            )
-        )
+        parts.append(_url_flows(synced, "sync_to", "replication", "container {} syncs to {}"))
     return pd.concat(parts, ignore_index=True)
 
 
