@@ -340,3 +340,211 @@ def test_the_openstack_cli_lists_volumes_as_json(cloud: Cloud, region: str) -> N
         for a in cloud.seeded.frames["volume"].query("region == @region")["asset_id"]
     }
     assert {v["ID"] for v in volumes} == ids
+
+
+# -- the openstack collector against the real services ----------------------------------
+
+
+def collect_cloud(cloud: Cloud, name: str = CLOUD, **options: Any) -> dict[str, Any]:
+    """Run the ``openstack`` collector the way a sweep does, from the clouds.yaml entry."""
+    import datetime as dt
+
+    import pyarrow as pa
+
+    from residency.collect import CollectContext
+    from residency_openstack import OpenStackCollector, OpenStackOptions
+
+    opts = OpenStackOptions(cloud=name, clouds_yaml=cloud.clouds_yaml, retries=0, **options)
+    ctx = CollectContext(sweep_id="t", observed_at=dt.datetime(2026, 11, 23, tzinfo=dt.UTC))
+    grouped: dict[str, list[pa.Table]] = {}
+    for table, batch in OpenStackCollector("nordlys", opts).collect(ctx):
+        grouped.setdefault(table, []).append(batch)
+    return {t: pa.concat_tables(parts).to_pandas() for t, parts in grouped.items()}
+
+
+@pytest.fixture(scope="module")
+def collected(cloud: Cloud) -> dict[str, Any]:
+    return collect_cloud(cloud, page_size=7)
+
+
+def coverage_of(tables: dict[str, Any]) -> dict[tuple[str | None, str], str]:
+    cov = tables["coverage"]
+    return {
+        (r, k): str(s) for r, k, s in zip(cov["region"], cov["kind"], cov["status"], strict=True)
+    }
+
+
+@pytest.mark.parametrize("region", REGIONS)
+def test_the_collector_lists_every_seeded_resource_with_its_place(
+    cloud: Cloud, collected: dict[str, Any], region: str
+) -> None:
+    seeded = cloud.seeded
+    assets = collected["assets"]
+    here = assets[assets["region"].eq(region)]
+    # What the seeding adds around the estate: the external network, default groups.
+    extra = {"network": {"public"}, "subnet": {"public-subnet"}, "security_group": {"default"}}
+    for kind in ("network", "subnet", "router", "security_group", "image", "volume", "backup"):
+        names = set(here.loc[here["kind"].eq(kind), "name"])
+        assert names - extra.get(kind, set()) == seeded.names(kind, region), kind
+    real_ids = {seeded.ids[a]: a for a in seeded.frames["volume"]["asset_id"]}
+    volumes = here[here["kind"].eq("volume")].set_index("asset_id")
+    estate = seeded.frames["volume"].set_index("asset_id")
+    for real_id, row in volumes.iterrows():
+        expected = estate.loc[real_ids[str(real_id)]]
+        assert row["zone"] == expected["zone"]
+        assert row["scope"] == seeded.projects[expected["scope"]]
+        assert row["category"] == "data_plane"
+        assert dict(row["attributes"])["volume_type"] == expected["volume_type"]
+    backups = here[here["kind"].eq("backup")]
+    assert set(backups["zone"]) <= set(cloud.services.regions[region])
+    assert backups["parent_id"].isin(set(real_ids)).all()  # a backup points at its volume
+    fips = here[here["kind"].eq("floating_ip")]
+    assert len(fips) == seeded.count("floating_ip", region)
+    zones = here[here["kind"].eq("availability_zone")]
+    assert set(zones["name"]) == set(cloud.services.regions[region])
+
+
+def test_missing_services_are_not_found_and_listed_ones_ok(collected: dict[str, Any]) -> None:
+    coverage = coverage_of(collected)
+    for region in REGIONS:
+        # No Nova, Octavia, Designate, Barbican or Swift in this cloud: nothing unseen.
+        for kind in (
+            "server",
+            "server_group",
+            "load_balancer",
+            "dns_zone",
+            "secret",
+            "secret_container",
+            "object_container",
+            "vpn_connection",
+        ):
+            assert coverage[region, kind] == "not_found", (region, kind)
+        for kind in (
+            "volume",
+            "snapshot",
+            "backup",
+            "volume_type",
+            "image",
+            "network",
+            "subnet",
+            "router",
+            "floating_ip",
+            "port",
+            "security_group",
+        ):
+            assert coverage[region, kind] == "ok", (region, kind)
+    # Keystone's own kinds are listed once, in the identity endpoint's region.
+    identity = [(r, k) for (r, k) in coverage if k in ("project", "domain", "identity_provider")]
+    assert len(identity) == 3 and len({r for r, _ in identity}) == 1
+    projects = collected["assets"].query("kind == 'project'")
+    assert set(projects["name"]) >= {"web-shop", "payments", "analytics", "platform"}
+
+
+def test_a_reader_sees_its_project_and_keystone_refuses_the_rest(cloud: Cloud) -> None:
+    tables = collect_cloud(cloud, f"{CLOUD}-auditor", regions=["fra1"])
+    coverage = coverage_of(tables)
+    assert coverage["fra1", "project"] == "forbidden"
+    assert coverage["fra1", "volume"] == "ok"
+    assert {r for r, _ in coverage} == {"fra1"}
+    volumes = tables["assets"].query("kind == 'volume'")
+    assert set(volumes["scope"]) == {cloud.seeded.project(PROJECT)}
+    ports = tables["assets"].query("kind == 'port'")
+    assert ports["host"].isna().all()  # binding:host_id is admin only: absent, not guessed
+
+
+def test_a_wrong_password_leaves_everything_unseen_never_empty(
+    cloud: Cloud, tmp_path: Path
+) -> None:
+    import shutil
+
+    import yaml
+
+    clouds = tmp_path / "clouds.yaml"
+    shutil.copy(cloud.clouds_yaml, clouds)
+    data = yaml.safe_load(clouds.read_text(encoding="utf-8"))
+    data["clouds"][CLOUD]["auth"]["password"] = "not-the-password"
+    clouds.write_text(yaml.safe_dump(data), encoding="utf-8")
+    tables = collect_cloud(Cloud(cloud.services, cloud.seeded, clouds, cloud.passwords))
+    assert "assets" not in tables
+    assert set(tables["coverage"]["status"]) == {"forbidden"}
+    assert "not-the-password" not in tables["coverage"].to_string()
+
+
+def test_a_sweep_never_writes_a_password_or_a_token(cloud: Cloud, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    import pyarrow.parquet as pq
+    import yaml
+
+    config = {
+        "area": "eu",
+        "store": "store",
+        "sources": [
+            {
+                "name": "nordlys",
+                "type": "openstack",
+                "cloud": CLOUD,
+                "clouds_yaml": str(cloud.clouds_yaml),
+            },
+            {
+                "name": "nordlys-reader",
+                "type": "openstack",
+                "cloud": f"{CLOUD}-auditor",
+                "clouds_yaml": str(cloud.clouds_yaml),
+            },
+        ],
+    }
+    (tmp_path / "residency.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    exe = Path(sys.executable).with_name("residency")
+    run = subprocess.run(
+        [str(exe), "sweep", "--config", "residency.yaml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert run.returncode in (1, 3), run.stderr
+    for fmt in ("md", "json", "html"):
+        subprocess.run(
+            [
+                str(exe),
+                "report",
+                "--config",
+                "residency.yaml",
+                "--format",
+                fmt,
+                "--out",
+                f"report.{fmt}",
+            ],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=True,
+        )
+    secrets = [cloud.services.admin_password, *cloud.passwords.values()]
+    written = [run.stdout, run.stderr]
+    for path in tmp_path.rglob("*"):
+        if path.suffix == ".parquet":
+            # Parquet's binary (and its base64 Arrow schema) is read as the values it holds.
+            written.append(str(pq.read_table(path).to_pylist()))
+        elif path.is_file() and path.name != "residency.yaml":
+            written.append(path.read_text(encoding="utf-8"))
+    assert len(written) > 5
+    for text in written:
+        for secret in secrets:
+            assert secret not in text
+        assert "gAAAAA" not in text  # a Fernet token
+        assert "X-Auth-Token" not in text and "X-Subject-Token" not in text
+
+
+def test_a_configured_region_the_cloud_lacks_is_an_error_not_a_pass(cloud: Cloud) -> None:
+    tables = collect_cloud(cloud, regions=["fra1", "fra9"])
+    coverage = tables["coverage"]
+    missing = coverage[coverage["region"].eq("fra9")]
+    assert set(missing["status"]) == {"error"}
+    assert len(missing) == len({k for k in coverage["kind"]})
+    assert "'fra9' is not in this cloud's catalog" in missing["error"].iloc[0]
+    assert set(tables["assets"]["region"]) == {"fra1"}

@@ -36,7 +36,7 @@ from residency.providers import match_auth_host
 from . import block_storage, compute, flows, identity, image, network, services
 from .api import ListError, Pager, Paging
 
-__all__ = ["RESOURCES", "OpenStackCollector", "OpenStackOptions", "Resource"]
+__all__ = ["KINDS", "RESOURCES", "OpenStackCollector", "OpenStackOptions", "Resource"]
 
 
 class OpenStackOptions(BaseModel):
@@ -285,6 +285,9 @@ RESOURCES: tuple[Resource, ...] = (
 )
 """Every collection the collector lists, in order (see docs/openstack.md)."""
 
+KINDS: tuple[str, ...] = ("availability_zone", *dict.fromkeys(r.kind for r in RESOURCES))
+"""Every kind the collector records (availability zones come from two small lists)."""
+
 _DESIGNATE_ALL = {"X-Auth-All-Projects": "True"}
 # Nova's detail (with hosts) is admin only; a reader falls back to the plain list.
 _AZ_PATHS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -377,12 +380,18 @@ class OpenStackCollector:
             regions, identity_region = self._regions(conn)
         except ListError as exc:
             # No token or no catalog: nothing in this cloud was seen.
-            for resource in RESOURCES:
-                coverage.append(coverage_row(resource.kind, exc.status, 0, started, exc.message))
+            for kind in KINDS:
+                coverage.append(coverage_row(kind, exc.status, 0, started, exc.message))
             yield coverage_batch(coverage, source=self.source, observed_at=ctx.observed_at)
             conn.close()
             return
         provider = self._provider(conn)
+        for region in self.options.regions:
+            if region not in regions:
+                # A configured region the cloud does not have: everything there is unseen.
+                message = f"region {region!r} is not in this cloud's catalog (it has {regions})"
+                for kind in KINDS:
+                    coverage.append(coverage_row(kind, "error", 0, started, message, region))
         out: queue.Queue[Batch | BaseException | None] = queue.Queue(maxsize=8)
 
         def run(region: str) -> None:
@@ -443,8 +452,7 @@ class OpenStackCollector:
             pass  # the catalog's regions are enough; /v3/regions is a cross-check
         wanted = sorted(found)
         if self.options.regions:
-            missing = sorted(set(self.options.regions) - found)
-            wanted = [r for r in self.options.regions if r in found] + missing
+            wanted = [r for r in self.options.regions if r in found]
         if identity_region not in wanted:
             identity_region = wanted[0] if wanted else None
         return wanted, identity_region
