@@ -429,7 +429,7 @@ def test_kubectl_prints_tables_and_reads_every_kind(
     workloads = frames["workload"]
     names = workloads.loc[workloads["workload_kind"] == "Deployment", "name"]
     assert sorted(line.split()[1] for line in lines[1:]) == sorted(names)
-    result = kubectl("get", "pv,pvc,sc,svc,ing,cm", "-A", "-o", "json")
+    result = kubectl("get", "pv,pvc,sc,svc,ing,cm,vsclass", "-A", "-o", "json")
     assert result.returncode == 0, result.stderr
     kinds = pd.Series([i["kind"] for i in json.loads(result.stdout)["items"]]).value_counts()
     assert kinds.to_dict() == {
@@ -439,7 +439,18 @@ def test_kubectl_prints_tables_and_reads_every_kind(
         "Service": len(frames["service"]),
         "Ingress": len(frames["ingress"]),
         "ConfigMap": len(frames["config_map"]),
+        "VolumeSnapshotClass": len(frames["volume_snapshot_class"]),
     }
+    snapshots = kubectl("get", "volumesnapshotclasses")
+    assert snapshots.returncode == 0, snapshots.stderr
+    assert snapshots.stdout.split()[:5] == [
+        "NAME",
+        "DRIVER",
+        "DELETIONPOLICY",
+        "AGE",
+        "csi-cinder-snapclass",
+    ]
+    assert snapshots.stdout.split()[5:7] == ["cinder.csi.openstack.org", "Delete"]
     wide = kubectl("get", "pods", "-n", "shop", "-o", "wide")
     assert wide.returncode == 0, wide.stderr
     assert wide.stdout.splitlines()[0].split()[:7] == [

@@ -108,8 +108,12 @@ def test_secrets_are_never_requested_and_the_token_never_stored(
             estate.config(store="store", kubeconfig=kubeconfig.name),  # type: ignore[attr-defined]
         )
     )
+    before = len(server.requests)
     outcome = run_sweep(config, "residency.yaml")
-    assert not any("secret" in path for _, path, _ in server.requests)
+    paths = [path.split("?")[0] for _, path, _ in server.requests[before:]]
+    # The sweep listed every kind (pods among them), and none of it touched Secrets.
+    assert "/api/v1/pods" in paths and len(set(paths)) >= 15
+    assert not any("secret" in path.lower() for path in paths)
     for file in Path(str(outcome.folder)).iterdir():
         assert TOKEN.encode() not in file.read_bytes(), file.name
     assert outcome.summary["findings"]["fail"] > 0
@@ -193,3 +197,43 @@ def test_the_shipped_cluster_role_grants_exactly_what_is_listed_and_no_secrets()
         listed.add((group, parts[-1]))
     assert granted == listed
     assert not any("secret" in name for _, name in granted)
+
+
+def _snapshot_classes(server: KubeAPIServer, tmp: Path) -> tuple[pd.DataFrame, str]:
+    tmp.mkdir(exist_ok=True)
+    collected = collect_over_http(server, tmp)
+    assets = collected["assets"]
+    coverage = collected["coverage"].set_index("kind")["status"].astype(str)
+    return assets[assets["kind"].eq("volume_snapshot_class")], coverage["volume_snapshot_class"]
+
+
+def test_volume_snapshot_classes_are_assets_with_driver_and_deletion_policy(
+    estate_and_server: tuple[object, KubeAPIServer], tmp_path: Path
+) -> None:
+    _, server = estate_and_server
+    classes, status = _snapshot_classes(server, tmp_path)
+    assert status == "ok"
+    assert classes["name"].tolist() == ["csi-cinder-snapclass"]
+    [row] = classes.to_dict("records")
+    assert row["category"] == "customer_resource" and pd.isna(row["scope"])
+    assert dict(row["attributes"]) == {
+        "driver": "cinder.csi.openstack.org",
+        "deletion_policy": "Delete",
+    }
+
+
+def test_an_absent_snapshot_crd_is_not_found_and_a_forbidden_one_forbidden(
+    tmp_path: Path,
+) -> None:
+    from residency.sample.kube_objects import RESOURCES as SERVED
+
+    cluster = sample_cluster(generate_estate(5, 0.05))
+    key = "volumesnapshotclasses.snapshot.storage.k8s.io"
+    without = [r for r in SERVED if r.key != key]
+    objects = {k: v for k, v in cluster.objects.items() if k != key}
+    with KubeAPIServer(objects, token=TOKEN, resources=without) as server:
+        classes, status = _snapshot_classes(server, tmp_path / "absent")
+    assert (len(classes), status) == (0, "not_found")
+    with KubeAPIServer(cluster.objects, token=TOKEN, forbidden={key}) as server:
+        classes, status = _snapshot_classes(server, tmp_path / "forbidden")
+    assert (len(classes), status) == (0, "forbidden")

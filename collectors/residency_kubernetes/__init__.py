@@ -150,6 +150,13 @@ RESOURCES: tuple[Resource, ...] = (
         tuple(storage.CLASS_ATTRIBUTES),
     ),
     Resource(
+        "volume_snapshot_class",
+        "/apis/snapshot.storage.k8s.io/v1/volumesnapshotclasses",
+        False,
+        lambda items, state: storage.transform_snapshot_classes(items, state.stored_on),
+        tuple(storage.SNAPSHOT_CLASS_ATTRIBUTES),
+    ),
+    Resource(
         "service",
         "/api/v1/services",
         True,

@@ -1,4 +1,5 @@
-"""Storage: PersistentVolumes (and the Cinder volumes behind them), claims, classes."""
+"""Storage: PersistentVolumes (and the Cinder volumes behind them), claims, classes, and
+VolumeSnapshotClasses (a CRD of the external snapshotter: absent on clusters without it)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from residency_kubernetes.fields import Items, column, label, object_rows, per_o
 __all__ = [
     "CINDER_CSI",
     "PV_ATTRIBUTES",
+    "SNAPSHOT_CLASS_ATTRIBUTES",
     "transform_claims",
+    "transform_snapshot_classes",
     "transform_storage_classes",
     "transform_volumes",
 ]
@@ -21,6 +24,7 @@ CINDER_CSI: Final = "cinder.csi.openstack.org"
 PV_ATTRIBUTES: Final = ["csi_driver", "volume_handle", "storage_class", "claim"]
 CLAIM_ATTRIBUTES: Final = ["volume_name", "storage_class"]
 CLASS_ATTRIBUTES: Final = ["provisioner", "availability_zone"]
+SNAPSHOT_CLASS_ATTRIBUTES: Final = ["driver", "deletion_policy"]
 
 
 def _node_affinity_zone(page: Items) -> pd.Series:
@@ -98,4 +102,19 @@ def transform_storage_classes(
         parent_id=stored_on,
         provisioner=column(page, "provisioner"),
         availability_zone=column(page, "parameters.availability"),
+    )
+
+
+def transform_snapshot_classes(
+    items: Sequence[Mapping[str, Any]], stored_on: str | None
+) -> pd.DataFrame:
+    """Asset rows for VolumeSnapshotClasses: the CSI driver that takes the snapshots, and
+    whether they outlive their VolumeSnapshot objects (``deletionPolicy``)."""
+    page = Items(items)
+    return object_rows(
+        page,
+        "volume_snapshot_class",
+        parent_id=stored_on,
+        driver=column(page, "driver"),
+        deletion_policy=column(page, "deletionPolicy"),
     )

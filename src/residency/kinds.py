@@ -62,6 +62,7 @@ KINDS: Final[tuple[Kind, ...]] = (
     _k("kubernetes", "persistent_volume", "data_plane", "customer", "persists data"),
     _k("kubernetes", "persistent_volume_claim", "data_plane", "customer", "claims storage"),
     _k("kubernetes", "storage_class", "customer_resource", "technical", "storage offering"),
+    _k("kubernetes", "volume_snapshot_class", "customer_resource", "technical", "snapshots"),
     _k("kubernetes", "service", "network_security", "technical", "service networking"),
     _k("kubernetes", "ingress", "network_security", "technical users", "edge routing"),
     _k("kubernetes", "network_policy", "network_security", "technical", "network security"),

@@ -191,8 +191,10 @@ def _inherit_from_parents(assets: pd.DataFrame, result: _Placements) -> None:
         if not better.any():
             break
         rows, parents = child_rows[better], parent_rows[better]
-        via = "via " + kinds[parents] + " " + names[parents] + ": "
-        evidence = via + result.columns["evidence"][parents]
+        # Once per parent, shared by its children (a node's evidence, by its 100 pods).
+        distinct, of_row = np.unique(parents, return_inverse=True)
+        via = "via " + kinds[distinct] + " " + names[distinct] + ": "
+        evidence = (via + result.columns["evidence"][distinct])[of_row]
         result.copy_rows(rows, result, parents)
         result.columns["evidence"][rows] = evidence
         result.basis[rows] = inherited[better]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
@@ -27,7 +27,15 @@ from residency.config import ExemptionConfig
 from residency.kinds import KINDS, kinds_in_category
 from residency.schema import CATEGORIES, COMPLETE_COVERAGE
 
-__all__ = ["REGISTRY", "EvaluationInput", "Rule", "evaluate", "refs_column", "register"]
+__all__ = [
+    "REGISTRY",
+    "EvaluationInput",
+    "Rule",
+    "evaluate",
+    "evaluate_rules",
+    "refs_column",
+    "register",
+]
 
 Requirement = Literal["location", "control"]
 # One message for all, or a function giving the messages of the subjects a mask selects.
@@ -94,9 +102,32 @@ def _describe(assets: pd.DataFrame) -> pd.Series:
     )
 
 
-def _place(assets: pd.DataFrame) -> pd.Series:
-    city = assets["city"].fillna("").astype(str)
-    return assets["country"].fillna("?").astype(str) + np.where(city != "", " (" + city + ")", "")
+def _per_distinct(
+    parts: pd.DataFrame, build: Callable[[pd.DataFrame], pd.Series]
+) -> npt.NDArray[Any]:
+    """``build`` once per distinct row of ``parts``, spread back to every row: the rows that
+    say the same (the pods on one node share its evidence) share one string object."""
+    codes = parts.groupby(list(parts.columns), sort=False, dropna=False).ngroup().to_numpy()
+    built: npt.NDArray[Any] = build(parts.drop_duplicates()).to_numpy(dtype=object)[codes]
+    return built
+
+
+def _place(assets: pd.DataFrame, before: str, after: str) -> npt.NDArray[Any]:
+    """``before`` + country (city) + ``after`` for each asset, one string per distinct place."""
+
+    def place(distinct: pd.DataFrame) -> pd.Series:
+        city = distinct["city"].fillna("").astype(str)
+        where = np.where(city != "", " (" + city + ")", "")
+        return before + distinct["country"].fillna("?").astype(str) + where + after
+
+    return _per_distinct(assets[["country", "city"]], place)
+
+
+def _basis_evidence(assets: pd.DataFrame) -> npt.NDArray[Any]:
+    def text(distinct: pd.DataFrame) -> pd.Series:
+        return "basis=" + distinct["basis"].astype(str) + ": " + distinct["evidence"].astype(str)
+
+    return _per_distinct(assets[["basis", "evidence"]], text)
 
 
 def _verdicts(
@@ -128,9 +159,7 @@ def _verdicts(
             "subject_name": subjects["name"].to_numpy(),
             "status": status,
             "message": message,
-            "evidence": (
-                "basis=" + subjects["basis"].astype(str) + ": " + subjects["evidence"].astype(str)
-            ).to_numpy(),
+            "evidence": _basis_evidence(subjects),
         }
     )
 
@@ -215,6 +244,20 @@ _CATEGORY_TEXT: Final = {
 }
 
 
+# What a placement rule reads of its subjects.
+_SUBJECT_COLUMNS: Final = [
+    "source",
+    "asset_id",
+    "kind",
+    "name",
+    "region",
+    "country",
+    "city",
+    "basis",
+    "evidence",
+]
+
+
 def _placement_rule(category: str) -> Rule:
     rule_id = f"placement.{category}"
     what, cispe = _CATEGORY_TEXT[category]
@@ -222,17 +265,18 @@ def _placement_rule(category: str) -> Rule:
 
     def evaluate_placement(data: EvaluationInput) -> pd.DataFrame:
         mask = data.assets["category"].eq(category).to_numpy()
-        subjects = data.assets[mask]
+        subjects = data.assets.loc[mask, _SUBJECT_COLUMNS]  # not every column of every asset
         area = data.area.name
-        place = _place(subjects).to_numpy(dtype=object)
-        evidence = subjects["evidence"].astype(str).to_numpy(dtype=object)
         verdicts = _verdicts(
             subjects,
             data.location[mask],
             rule_id,
-            inside=lambda rows: " is in " + place[rows] + ", inside " + area,
-            outside=lambda rows: " is in " + place[rows] + ", outside " + area,
-            unknown=lambda rows: " cannot be placed: " + evidence[rows],
+            inside=lambda rows: _place(subjects[rows], " is in ", ", inside " + area),
+            outside=lambda rows: _place(subjects[rows], " is in ", ", outside " + area),
+            unknown=lambda rows: (
+                " cannot be placed: "
+                + subjects["evidence"].astype(str)[rows].to_numpy(dtype=object)
+            ),
         )
         return _combine(rule_id, what, [verdicts, _coverage_gaps(data, rule_id, kinds)])
 
@@ -446,14 +490,14 @@ def refs_column(rule_ids: pd.Series) -> pa.Array:
     return per_rule.take(pa.array(index, pa.int32()))
 
 
-def evaluate(
+def evaluate_rules(
     data: EvaluationInput,
     requirements: Sequence[str],
     exemptions: Sequence[ExemptionConfig] = (),
     today: dt.date | None = None,
-) -> pd.DataFrame:
-    """Run every registered rule whose requirement is configured; one frame of findings."""
-    frames = []
+) -> Iterator[pd.DataFrame]:
+    """Each registered rule's findings in turn, severity, area and exemptions applied: a sweep
+    stores one rule's findings before it evaluates the next, never all of them at once."""
     for rule in REGISTRY.values():
         if rule.requirement not in requirements:
             frame = _not_applicable(rule.id, f"{rule.requirement} requirement configured")
@@ -461,7 +505,16 @@ def evaluate(
         else:
             frame = rule.evaluate(data)
         frame["severity"] = rule.severity
-        frames.append(frame[[*FINDING_COLUMNS, "severity"]])
-    findings = pd.concat(frames, ignore_index=True)
-    findings["area"] = data.area.name
-    return apply_exemptions(findings, exemptions, today or dt.date.today())
+        frame = frame[[*FINDING_COLUMNS, "severity"]].assign(area=data.area.name)
+        yield apply_exemptions(frame, exemptions, today or dt.date.today())
+
+
+def evaluate(
+    data: EvaluationInput,
+    requirements: Sequence[str],
+    exemptions: Sequence[ExemptionConfig] = (),
+    today: dt.date | None = None,
+) -> pd.DataFrame:
+    """Run every registered rule whose requirement is configured; one frame of findings."""
+    parts = evaluate_rules(data, requirements, exemptions, today)
+    return pd.concat(list(parts), ignore_index=True)

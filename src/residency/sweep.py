@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import queue
 import threading
 import time
@@ -14,13 +15,20 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from residency.areas import Area, load_areas
 from residency.collect import CollectContext, collector_types
 from residency.config import Config, SourceConfig
 from residency.errors import ResidencyError
 from residency.locate import locate_assets, sites_frame
-from residency.rules import EvaluationInput, evaluate, refs_column
+from residency.rules import (
+    FINDING_COLUMNS,
+    EvaluationInput,
+    evaluate,
+    evaluate_rules,
+    refs_column,
+)
 from residency.schema import COMPLETE_COVERAGE
 from residency.store import StoredSweep, SweepWriter, new_sweep_id
 
@@ -48,11 +56,19 @@ class SweepOutcome:
     """What a sweep or a re-evaluation produced."""
 
     sweep_id: str
-    findings: pd.DataFrame
+    _findings: pd.DataFrame | Callable[[], pd.DataFrame]
     coverage: pd.DataFrame
     summary: dict[str, Any]
     folder: str | None = None
     manifest: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def findings(self) -> pd.DataFrame:
+        """A sweep's findings are read back from its store when first asked for: a large
+        sweep never holds all of them while it evaluates."""
+        if callable(self._findings):
+            self._findings = self._findings()
+        return self._findings
 
     @property
     def exit_code(self) -> int:
@@ -65,6 +81,19 @@ def _catalog() -> pd.DataFrame:
     return provider_regions_frame()
 
 
+def locate(
+    assets: pd.DataFrame, coverage: pd.DataFrame, config: Config, area: Area, config_file: str
+) -> tuple[pd.DataFrame, EvaluationInput]:
+    """Placements for collected ``assets``, and what the rules read."""
+    placements = locate_assets(assets, sites_frame(config.sites, config_file), _catalog())
+    placed = pd.concat(
+        [assets.reset_index(drop=True), placements.drop(columns=["asset_id"])], axis=1
+    )
+    location = area.contains(placed["country"], placed["subdivision"], placed["lat"], placed["lon"])
+    control = area.contains(placed["operator_jurisdiction"])
+    return placements, EvaluationInput(placed, coverage, area, location, control)
+
+
 def locate_and_evaluate(
     assets: pd.DataFrame,
     coverage: pd.DataFrame,
@@ -74,31 +103,34 @@ def locate_and_evaluate(
     today: dt.date | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Placements and findings for collected ``assets`` and ``coverage``."""
-    placements = locate_assets(assets, sites_frame(config.sites, config_file), _catalog())
-    placed = pd.concat(
-        [assets.reset_index(drop=True), placements.drop(columns=["asset_id"])], axis=1
-    )
-    location = area.contains(placed["country"], placed["subdivision"], placed["lat"], placed["lon"])
-    control = area.contains(placed["operator_jurisdiction"])
-    data = EvaluationInput(placed, coverage, area, location, control)
-    findings = evaluate(data, config.requirements, config.exemptions, today)
-    return placements, findings
+    placements, data = locate(assets, coverage, config, area, config_file)
+    return placements, evaluate(data, config.requirements, config.exemptions, today)
 
 
 def summarise(findings: pd.DataFrame, coverage: pd.DataFrame) -> dict[str, Any]:
     """Counts by status, by rule, and the sweep's completeness."""
+    return _summary([_counts(findings)], coverage)
+
+
+def _counts(findings: pd.DataFrame) -> pd.Series:
+    """Findings per (rule, status)."""
+    keys = [findings["rule_id"].astype(str), findings["status"].astype(str)]
+    return findings.groupby(keys).size()
+
+
+def _summary(counts: list[pd.Series], coverage: pd.DataFrame) -> dict[str, Any]:
     statuses = ["pass", "fail", "unknown", "exempted", "not_applicable"]
-    counts = findings["status"].astype(str).value_counts()
     by_rule = (
-        findings.assign(status=findings["status"].astype(str))
-        .pivot_table(
-            index="rule_id", columns="status", values="subject_id", aggfunc="count", fill_value=0
-        )
+        pd.concat(counts)
+        .groupby(level=[0, 1])
+        .sum()
+        .unstack(fill_value=0)
         .reindex(columns=statuses, fill_value=0)
     )
+    totals = by_rule.sum()
     gaps = coverage[~coverage["status"].astype(str).isin(COMPLETE_COVERAGE)]
     return {
-        "findings": {s: int(counts.get(s, 0)) for s in statuses},
+        "findings": {s: int(totals[s]) for s in statuses},
         "rules": {
             str(rule): {s: int(v) for s, v in row.items()} for rule, row in by_rule.iterrows()
         },
@@ -138,6 +170,24 @@ def _with_provenance(frame: pd.DataFrame, source: Any, observed_at: dt.datetime)
     stamp = pa.array(np.full(len(frame), pd.Timestamp(observed_at).value // 1000), pa.int64())
     table = table.add_column(0, "observed_at", stamp.cast(pa.timestamp("us", tz="UTC")))
     return table.add_column(0, "source", pa.array(np.asarray(source, dtype=object), pa.string()))
+
+
+def _findings_table(findings: pd.DataFrame, evaluated_at: dt.datetime) -> pa.Table:
+    table = _with_provenance(
+        findings.drop(columns=["source"]), findings["source"].to_numpy(), evaluated_at
+    )
+    return table.append_column("refs", refs_column(findings["rule_id"]))
+
+
+def _stored_findings(writer: SweepWriter) -> pd.DataFrame:
+    """The findings a sweep stored, as :func:`residency.rules.evaluate` returns them."""
+    table = writer.read("findings", [*FINDING_COLUMNS, "severity", "area"])
+    plain = [
+        pc.cast(c, c.type.value_type) if pa.types.is_dictionary(c.type) else c
+        for c in table.columns
+    ]
+    frame: pd.DataFrame = pa.table(plain, names=table.column_names).to_pandas()
+    return frame
 
 
 def evaluate_tables(
@@ -240,23 +290,22 @@ def run_sweep(
         t0 = time.perf_counter()
         assets = _frame(writer.read("assets", _ASSET_COLUMNS))
         coverage = _frame(writer.read("coverage"))
-        placements, findings = locate_and_evaluate(assets, coverage, config, area, config_file)
+        placements, data = locate(assets, coverage, config, area, config_file)
         evaluated_at = dt.datetime.now(dt.UTC)
-        writer.write(
-            "placements", _with_provenance(placements, assets["source"].to_numpy(), evaluated_at)
-        )
-        findings_table = _with_provenance(
-            findings.drop(columns=["source"]), findings["source"].to_numpy(), evaluated_at
-        )
-        findings_table = findings_table.append_column("refs", refs_column(findings["rule_id"]))
-        writer.write(
-            "findings",
-            findings_table,
-        )
+        sources = assets["source"].to_numpy()
+        writer.write("placements", _with_provenance(placements, sources, evaluated_at))
+        del assets, placements, sources
+        # One rule's findings at a time: stored, counted, and let go before the next rule.
+        counts = []
+        for findings in evaluate_rules(data, config.requirements, config.exemptions):
+            writer.write("findings", _findings_table(findings, evaluated_at))
+            counts.append(_counts(findings))
+            del findings
+        del data
         writer.close_tables()
         timings["locate_evaluate"] = time.perf_counter() - t0
 
-        summary = summarise(findings, coverage)
+        summary = _summary(counts, coverage)
         manifest = writer.commit(
             {
                 "started_at": started.isoformat(),
@@ -272,7 +321,8 @@ def run_sweep(
     except BaseException:
         writer.abort()
         raise
-    return SweepOutcome(sweep_id, findings, coverage, summary, writer.folder, manifest)
+    stored = functools.partial(_stored_findings, writer)
+    return SweepOutcome(sweep_id, stored, coverage, summary, writer.folder, manifest)
 
 
 def reevaluate(sweep: StoredSweep, config: Config, config_file: str) -> SweepOutcome:

@@ -673,6 +673,9 @@ def _ovh(rng: np.random.Generator, ids: _Ids, scale: float) -> SampleSource:
     )
 
 
+_CLUSTER_SCOPED: Final = ("storage_class", "webhook", "volume_snapshot_class", "certificate_issuer")
+
+
 def _kube(rng: np.random.Generator, ids: _Ids, scale: float, nordlys: SampleSource) -> SampleSource:
     servers = nordlys.frames["server"]
     node_servers = servers[servers["name"].str.startswith("kube-")]
@@ -795,6 +798,8 @@ def _kube(rng: np.random.Generator, ids: _Ids, scale: float, nordlys: SampleSour
         "ingress": ["shop", "grafana"],
         "config_map": ["fluent-bit-config", "otel-collector-config", "coredns"],
         "webhook": ["cert-manager-webhook", "policy-validator"],
+        "volume_snapshot_class": ["csi-cinder-snapclass"],
+        "certificate_issuer": ["letsencrypt-prod"],
     }
     frames: dict[str, pd.DataFrame] = {
         "node": nodes,
@@ -804,14 +809,20 @@ def _kube(rng: np.random.Generator, ids: _Ids, scale: float, nordlys: SampleSour
         "persistent_volume_claim": pvcs,
     }
     for kind, names in small.items():
-        # StorageClasses and webhook configurations are cluster-scoped: no namespace.
-        scope = None if kind in ("storage_class", "webhook") else "kube-system"
+        # Storage and snapshot classes and webhook configurations are cluster-scoped.
+        scope = None if kind in _CLUSTER_SCOPED else "kube-system"
         frames[kind] = _frame(kind, len(names), ids, name=np.array(names), scope=scope)
     # API objects live in etcd on the control-plane nodes: that is where they are stored.
     # The collector cannot tell which member holds what, so it names the first by name.
     control_plane = nodes[nodes["pool"].eq("control-plane")].sort_values("name")
     for kind in (*small, "workload"):
         frames[kind]["parent_id"] = control_plane["asset_id"].iloc[0]
+    # Velero backs the cluster up to a bucket at AWS us-east-1 (a declared backup flow out of
+    # the area); where the bucket is, is the region its BackupStorageLocation names.
+    frames["backup_location"] = _frame(
+        "backup_location", 1, ids, name=np.array(["default"]), scope="velero"
+    )
+    frames["backup_location"][["region", "provider", "parent_id"]] = ["us-east-1", None, None]
     return SampleSource(
         name="kube-prod",
         platform="kubernetes",

@@ -141,6 +141,20 @@ RESOURCES: Final[tuple[ResourceType, ...]] = (
     ResourceType("networking.k8s.io", "v1", "ingresses", "Ingress", True, ("ing",)),
     ResourceType("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", True, ("netpol",)),
     ResourceType("storage.k8s.io", "v1", "storageclasses", "StorageClass", False, ("sc",)),
+    # A CRD (the CSI external snapshotter's), served as kube-apiserver serves installed CRDs.
+    ResourceType(
+        "velero.io", "v1", "backupstoragelocations", "BackupStorageLocation", True, ("bsl",)
+    ),
+    ResourceType("cert-manager.io", "v1", "clusterissuers", "ClusterIssuer", False, ("ciss",)),
+    ResourceType("cert-manager.io", "v1", "issuers", "Issuer", True, ("iss",)),
+    ResourceType(
+        "snapshot.storage.k8s.io",
+        "v1",
+        "volumesnapshotclasses",
+        "VolumeSnapshotClass",
+        False,
+        ("vsclass", "vsclasses"),
+    ),
 )
 
 _BY_KEY: Final = {r.key: r for r in RESOURCES}
@@ -1516,6 +1530,84 @@ def _render_namespaces(names: Iterable[str], versions: _Versions) -> list[KubeOb
     return out
 
 
+# -- custom resources (installed CRDs), created last ----------------------------------------
+
+
+def _render_custom(src: SampleSource, versions: _Versions) -> dict[str, list[KubeObject]]:
+    classes = src.frames["volume_snapshot_class"]
+    created = _stamps(np.arange(len(classes)) * 67 + 4000)
+    out: dict[str, list[KubeObject]] = {"volumesnapshotclasses.snapshot.storage.k8s.io": []}
+    for k, (row, rv) in enumerate(
+        zip(classes.itertuples(index=False), versions.take(len(classes)), strict=True)
+    ):
+        body = {
+            "kind": "VolumeSnapshotClass",
+            "apiVersion": "snapshot.storage.k8s.io/v1",
+            "metadata": _meta(row, None, rv, created[k]),
+            "driver": _CSI,
+            "deletionPolicy": "Delete",
+            "parameters": {"force-create": "false"},
+        }
+        out["volumesnapshotclasses.snapshot.storage.k8s.io"].append(_obj("", str(row.name), body))
+    out |= _render_backup_and_issuers(src, versions)
+    return {key: _sorted(objs) for key, objs in out.items()}
+
+
+_ACME_SERVER: Final = "https://acme-v02.api.letsencrypt.org/directory"
+
+
+def _render_backup_and_issuers(
+    src: SampleSource, versions: _Versions
+) -> dict[str, list[KubeObject]]:
+    """Velero's BackupStorageLocations and cert-manager's ClusterIssuers (as their docs show
+    them; the credentials they reference are Secret names, never their data)."""
+    out: dict[str, list[KubeObject]] = {
+        "backupstoragelocations.velero.io": [],
+        "clusterissuers.cert-manager.io": [],
+    }
+    for row, rv in zip(
+        src.frames["backup_location"].itertuples(index=False),
+        versions.take(len(src.frames["backup_location"])),
+        strict=True,
+    ):
+        body: dict[str, Any] = {
+            "kind": "BackupStorageLocation",
+            "apiVersion": "velero.io/v1",
+            "metadata": _meta(row, str(row.scope), rv, _stamps([5000])[0]),
+            "spec": {
+                "provider": "aws",
+                "objectStorage": {"bucket": "kube-prod-backups", "prefix": "velero"},
+                "config": {
+                    "region": str(row.region),
+                    "s3Url": f"https://s3.{row.region}.amazonaws.com",
+                },
+                "default": True,
+            },
+            "status": {"phase": "Available"},
+        }
+        out["backupstoragelocations.velero.io"].append(_obj(str(row.scope), str(row.name), body))
+    for row, rv in zip(
+        src.frames["certificate_issuer"].itertuples(index=False),
+        versions.take(len(src.frames["certificate_issuer"])),
+        strict=True,
+    ):
+        body = {
+            "kind": "ClusterIssuer",
+            "apiVersion": "cert-manager.io/v1",
+            "metadata": _meta(row, None, rv, _stamps([5100])[0]),
+            "spec": {
+                "acme": {
+                    "server": _ACME_SERVER,
+                    "email": "platform@nordlys.example",
+                    "privateKeySecretRef": {"name": str(row.name)},
+                    "solvers": [{"http01": {"ingress": {"ingressClassName": "nginx"}}}],
+                }
+            },
+        }
+        out["clusterissuers.cert-manager.io"].append(_obj("", str(row.name), body))
+    return out
+
+
 # -- the cluster -----------------------------------------------------------------------------
 
 
@@ -1528,7 +1620,8 @@ def _render(estate: Estate, source: str) -> tuple[dict[str, list[KubeObject]], i
     out: dict[str, list[KubeObject]] = {r.key: [] for r in RESOURCES}
     pod_namespaces = sorted(frames["pod"]["scope"].astype(str).unique().tolist())
     owners = _owners(frames["workload"], pod_namespaces)
-    cluster_scoped = {"storage_class", "webhook"}  # the frames give them a scope anyway
+    # the frames give them a scope anyway
+    cluster_scoped = {"storage_class", "webhook", "volume_snapshot_class", "certificate_issuer"}
     namespaces = {
         str(ns)
         for kind, frame in frames.items()
@@ -1544,6 +1637,7 @@ def _render(estate: Estate, source: str) -> tuple[dict[str, list[KubeObject]], i
     pods, pod_owner = _render_pods(frames["pod"], facts, owners, versions, estate.seed)
     out |= _render_workloads(frames["workload"], frames["pod"], pod_owner, owners, versions)
     out["pods"] = _sorted(pods)
+    out |= _render_custom(src, versions)
     return out, versions.next
 
 

@@ -615,6 +615,16 @@ _PRINTERS: Final[Mapping[str, _Printer]] = {
         _columns("Name,Provisioner,ReclaimPolicy,VolumeBindingMode,AllowVolumeExpansion,Age"),
         _storageclass_cells,
     ),
+    # The CRD's additionalPrinterColumns (external-snapshotter client/config/crd).
+    "volumesnapshotclasses.snapshot.storage.k8s.io": (
+        _columns("Name,Driver,DeletionPolicy,Age"),
+        lambda o: [
+            o["metadata"]["name"],
+            o.get("driver", ""),
+            o.get("deletionPolicy", ""),
+            _age(o),
+        ],
+    ),
     "validatingwebhookconfigurations.admissionregistration.k8s.io": (
         _columns("Name,Webhooks,Age", integers="Webhooks"),
         _webhook_cells,
@@ -1330,6 +1340,7 @@ class KubeAPIServer:
         host: str = "127.0.0.1",
         port: int = 0,
         tls: bool = True,
+        resources: Sequence[ResourceType] = RESOURCES,
     ) -> None:
         self.api = KubeAPI(
             objects,
@@ -1339,6 +1350,7 @@ class KubeAPIServer:
             failing=failing,
             resource_version=resource_version,
             version=version,
+            resources=resources,
         )
         self._address = (host, port)
         self.certificate = ServingCertificate.create(host) if tls else None
