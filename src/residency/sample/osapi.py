@@ -498,7 +498,7 @@ class _Renderer:
             "name": js(f["name"]),
             "zone": js(f["zone"]),
             "type": js(f["volume_type"]),
-            "type_id": js(f["volume_type"].map(lambda t: _uuid("volume_type", self.region, t))),
+            "type_id": js(f["volume_type"].map(self._type_ids())),
             "size": raw(f["size_gb"]),
             "encrypted": raw(f["encrypted"]),
             "tenant": js(f["scope"]),
@@ -544,6 +544,10 @@ class _Renderer:
         }
         brief = render({"id": slot("id"), "links": slot("links"), "name": slot("name")}, cols, n)
         return _listing(f, render(template, cols, n), brief=list(brief))
+
+    def _type_ids(self) -> dict[str, str]:
+        types = self.frame("volume_type")
+        return dict(zip(types["name"], types["asset_id"], strict=True))
 
     def snapshots(self) -> Listing:
         f = self.frame("snapshot")
@@ -610,7 +614,7 @@ class _Renderer:
         rows = [
             _dumps(
                 {
-                    "id": _uuid("volume_type", self.region, name),
+                    "id": type_id,
                     "name": name,
                     "is_public": public == "true",
                     "description": None,
@@ -619,9 +623,9 @@ class _Renderer:
                     "os-volume-type-access:is_public": public == "true",
                 }
             )
-            for name, public in zip(f["name"], f["is_public"], strict=True)
+            for type_id, name, public in zip(f["asset_id"], f["name"], f["is_public"], strict=True)
         ]
-        return Listing(ids=[_uuid("volume_type", self.region, n) for n in f["name"]], rows=rows)
+        return Listing(ids=list(f["asset_id"]), rows=rows)
 
     def volume_zones(self) -> Listing:
         f = self.frame("availability_zone")
@@ -875,6 +879,9 @@ class _Renderer:
             "data_plane_status": None,
             "ip_allocation": "immediate",
             "propagate_uplink_status": False,
+            "resource_request": None,
+            "hardware_offload_type": "",
+            "trusted": None,
             "qos_policy_id": None,
             "qos_network_policy_id": None,
             "tags": [],
@@ -1420,10 +1427,9 @@ class OpenStackAPI:
             for (where, kind), (status, _) in self.source.faults.items()
             if where == region and status == "not_found" and SERVICE_OF[kind] != "identity"
         }
-        types = [s for s in SEGMENT if s not in absent]
-        if region == self.identity_region:
-            types.insert(0, "identity")
-        return types
+        # One Keystone for the cloud, registered in every region (as real multi-region
+        # clouds do, so that a client in any region finds it).
+        return ["identity", *(s for s in SEGMENT if s not in absent)]
 
     def endpoint(self, service: str, region: str, project_id: str) -> str:
         if service == "identity":
@@ -2103,9 +2109,12 @@ class OpenStackAPI:
                         }
                     )
                 body += f', "{list_key}_links": {_dumps(link_list)}'
-            elif full and last is not None:
-                link = [{"rel": "next", "href": href(url, limit=limit or 0, marker=last)}]
-                body += f', "{list_key}_links": {_dumps(link)}'
+            else:
+                if full and last is not None:
+                    link = [{"rel": "next", "href": href(url, limit=limit or 0, marker=last)}]
+                    body += f', "{list_key}_links": {_dumps(link)}'
+                if paging == "cinder" and request.flag("with_count"):
+                    body += f', "count": {total}'
             return Response(200, JSON, (body + "}").encode())
         if paging in ("barbican", "offset"):
             default, cap = (10, 100) if paging == "barbican" else (None, 1000)
