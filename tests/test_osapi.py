@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -435,3 +436,187 @@ def test_the_openstack_cli_lists_servers_and_volumes(
     if what == "server":
         zones = {row["ID"]: row["Availability Zone"] for row in listed}
         assert zones == dict(zip(frame["asset_id"], frame["zone"], strict=True))
+
+
+# -- faithfulness against the real services ----------------------------------------------------
+
+REAL_REGIONS = ("fra1", "ams1")
+# kind -> (service type, path under the catalog URL, list key)
+REAL_KINDS: dict[str, tuple[str, str, str]] = {
+    "network": ("network", "/v2.0/networks", "networks"),
+    "subnet": ("network", "/v2.0/subnets", "subnets"),
+    "router": ("network", "/v2.0/routers", "routers"),
+    "floating_ip": ("network", "/v2.0/floatingips", "floatingips"),
+    "security_group": ("network", "/v2.0/security-groups", "security_groups"),
+    "image": ("image", "/v2/images", "images"),
+    "volume": ("block-storage", "/volumes/detail?all_tenants=1", "volumes"),
+    "backup": ("block-storage", "/backups/detail?all_tenants=1", "backups"),
+    "project": ("identity", "/projects", "projects"),
+}
+MISSING = "00000000-0000-0000-0000-000000000000"
+
+
+@dataclass
+class Side:
+    """One OpenStack (real or the sample endpoint): its auth URL and users' tokens."""
+
+    auth_url: str
+    admin: Any
+    reader: Any
+
+    def url(self, service: str, region: str = "fra1") -> str:
+        for entry in self.admin["catalog"]:
+            if entry["type"] == service:
+                for endpoint in entry["endpoints"]:
+                    if endpoint["region"] == region and endpoint["interface"] == "public":
+                        return str(endpoint["url"]).rstrip("/")
+        raise AssertionError(f"no {service} in {region}")
+
+    def get(self, service: str, path: str, token: str | None = "admin", **headers: str) -> Any:
+        sent = dict(headers)
+        if token is not None:
+            sent["X-Auth-Token"] = (self.admin if token == "admin" else self.reader)["id"]
+        return requests.get(self.url(service) + path, headers=sent, timeout=30)
+
+
+def _login(auth_url: str, user: str, password: str, project: str) -> Any:
+    body = {
+        "auth": {
+            "identity": {
+                "methods": ["password"],
+                "password": {
+                    "user": {"name": user, "domain": {"name": "Default"}, "password": password}
+                },
+            },
+            "scope": {"project": {"name": project, "domain": {"name": "Default"}}},
+        }
+    }
+    response = requests.post(f"{auth_url}/auth/tokens", json=body, timeout=30)
+    assert response.status_code == 201, response.text
+    return {"id": response.headers["X-Subject-Token"], **response.json()["token"]}
+
+
+@pytest.fixture(scope="module")
+def sides(estate: Estate) -> Iterator[tuple[Side, Side]]:
+    """The real Keystone, Glance, Cinder and Neutron, and the endpoint, on the same estate."""
+    from .openstack_services import (
+        DEFAULT_VENV,
+        OpenStackServices,
+        add_user,
+        seed,
+        services_venv_ready,
+    )
+
+    venv = Path(os.environ.get("RESIDENCY_OPENSTACK_VENV") or DEFAULT_VENV)
+    if not services_venv_ready(venv):
+        reason = f"no OpenStack services environment at {venv}"
+        if os.environ.get("RESIDENCY_REQUIRE_OPENSTACK"):
+            pytest.fail(f"RESIDENCY_REQUIRE_OPENSTACK is set but there is {reason}")
+        pytest.skip(reason)
+    source = estate.source("nordlys")
+    with OpenStackServices(venv, regions={r: source.regions[r] for r in REAL_REGIONS}) as real:
+        conn = real.connect()
+        try:
+            seeded = seed(
+                conn,
+                estate,
+                "nordlys",
+                per_kind=6,
+                cinder_databases={r: real.cinder_database(r) for r in REAL_REGIONS},
+            )
+            add_user(conn, READER[0], READER[1], seeded.project("web-shop"), ["reader"])
+        finally:
+            conn.close()
+        web_shop = str(source.frames["project"].query("name == 'web-shop'")["asset_id"].iloc[0])
+        with OpenStackAPIServer.for_source(
+            source, password=PASSWORD, reader=READER, reader_project=web_shop
+        ) as ours:
+            real_side = Side(
+                real.auth_url,
+                _login(real.auth_url, "admin", real.admin_password, "admin"),
+                _login(real.auth_url, *READER, "web-shop"),
+            )
+            platform = str(source.frames["project"].query("name == 'platform'")["name"].iloc[0])
+            our_side = Side(
+                ours.auth_url,
+                _login(ours.auth_url, "admin", PASSWORD, platform),
+                _login(ours.auth_url, *READER, "web-shop"),
+            )
+            yield real_side, our_side
+
+
+def _keys(objects: list[dict[str, Any]]) -> set[str]:
+    keys: set[str] = set()
+    for obj in objects:
+        keys |= {k for k in obj if not k.startswith("owner_specified.")}  # Glance properties
+    return keys
+
+
+def _link_shape(data: dict[str, Any], key: str) -> Any:
+    """Which paging members a page has, and which query parameters their links carry."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    def params(href: str) -> list[str]:
+        return sorted(k for k, _ in parse_qsl(urlsplit(href).query))
+
+    shape: dict[str, Any] = {"envelope": sorted(data)}
+    links = data.get(f"{key}_links")
+    if links is not None:
+        shape["links"] = [(link["rel"], params(link["href"])) for link in links]
+    for member in ("next", "first"):
+        if isinstance(data.get(member), str):
+            shape[member] = params(data[member])
+    return shape
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", sorted(REAL_KINDS))
+def test_same_keys_and_paging_as_the_real_service(sides: tuple[Side, Side], kind: str) -> None:
+    real, ours = sides
+    service, path, key = REAL_KINDS[kind]
+    headers = {"OpenStack-API-Version": "volume 3.71"} if service == "block-storage" else {}
+    real_all = real.get(service, path, **headers).json()[key]
+    our_all = ours.get(service, path, **headers).json()[key]
+    assert real_all and our_all
+    sample = SAMPLES.get(kind)
+    sample_keys = set(_sample(sample[0])[sample[2]][0]) if sample and UPSTREAM.is_dir() else set()
+    # Every key the real service sends is served, and nothing that neither it nor the
+    # api-ref sample has.
+    assert _keys(real_all) <= _keys(our_all), sorted(_keys(real_all) - _keys(our_all))
+    assert _keys(our_all) <= _keys(real_all) | sample_keys, sorted(
+        _keys(our_all) - _keys(real_all) - sample_keys
+    )
+    if kind == "project":
+        return  # Keystone does not page
+    sep = "&" if "?" in path else "?"
+    real_page = real.get(service, f"{path}{sep}limit=2", **headers).json()
+    our_page = ours.get(service, f"{path}{sep}limit=2", **headers).json()
+    assert len(real_page[key]) == len(our_page[key]) == 2
+    assert _link_shape(our_page, key) == _link_shape(real_page, key)
+
+
+@pytest.mark.slow
+def test_same_error_bodies_as_the_real_services(sides: tuple[Side, Side]) -> None:
+    real, ours = sides
+    missing = {
+        "network": f"/v2.0/networks/{MISSING}",
+        "image": f"/v2/images/{MISSING}",
+        "block-storage": f"/volumes/{MISSING}",
+        "identity": f"/projects/{MISSING}",
+    }
+    for service, path in missing.items():
+        for token in (None, "admin"):
+            a, b = real.get(service, path, token=token), ours.get(service, path, token=token)
+            assert (a.status_code, b.status_code) == ((401, 401) if token is None else (404, 404))
+            assert (
+                a.headers["Content-Type"].split(";")[0] == b.headers["Content-Type"].split(";")[0]
+            )
+            if a.headers["Content-Type"].startswith("application/json"):
+                assert a.json() == b.json(), (service, token)
+            else:
+                assert a.text.strip() == b.text.strip(), (service, token)
+    # A reader may not list projects: the same 403.
+    a = real.get("identity", "/projects", token="reader")
+    b = ours.get("identity", "/projects", token="reader")
+    assert a.status_code == b.status_code == 403
+    assert a.json() == b.json()
