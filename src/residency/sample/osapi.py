@@ -1227,69 +1227,46 @@ def _links_per_row(base: pd.Series, path: str, ids: Column) -> Column:
 # -- the API ----------------------------------------------------------------------------------
 
 # (service, path under the version root) -> (listing key, estate kind, list key, paging)
-_ROUTES: Final[dict[tuple[str, str], tuple[str, str, str, str]]] = {
-    ("compute", "servers/detail"): ("server", "server", "servers", "nova"),
-    ("compute", "servers"): ("server", "server", "servers", "nova"),
-    ("compute", "os-availability-zone/detail"): (
-        "az:compute",
-        "availability_zone",
-        "availabilityZoneInfo",
-        "none",
-    ),
-    ("compute", "os-availability-zone"): (
-        "az:compute",
-        "availability_zone",
-        "availabilityZoneInfo",
-        "none",
-    ),
-    ("compute", "os-server-groups"): ("server_group", "server_group", "server_groups", "offset"),
-    ("block-storage", "volumes/detail"): ("volume", "volume", "volumes", "cinder"),
-    ("block-storage", "volumes"): ("volume", "volume", "volumes", "cinder"),
-    ("block-storage", "snapshots/detail"): ("snapshot", "snapshot", "snapshots", "cinder"),
-    ("block-storage", "snapshots"): ("snapshot", "snapshot", "snapshots", "cinder"),
-    ("block-storage", "backups/detail"): ("backup", "backup", "backups", "cinder"),
-    ("block-storage", "backups"): ("backup", "backup", "backups", "cinder"),
-    ("block-storage", "types"): ("volume_type", "volume_type", "volume_types", "none"),
-    ("block-storage", "os-availability-zone"): (
-        "az:volume",
-        "availability_zone",
-        "availabilityZoneInfo",
-        "none",
-    ),
-    ("image", "images"): ("image", "image", "images", "glance"),
-    ("network", "networks"): ("network", "network", "networks", "neutron"),
-    ("network", "subnets"): ("subnet", "subnet", "subnets", "neutron"),
-    ("network", "routers"): ("router", "router", "routers", "neutron"),
-    ("network", "floatingips"): ("floating_ip", "floating_ip", "floatingips", "neutron"),
-    ("network", "ports"): ("port", "port", "ports", "neutron"),
-    ("network", "security-groups"): (
-        "security_group",
-        "security_group",
-        "security_groups",
-        "neutron",
-    ),
-    ("network", "vpn/ipsec-site-connections"): (
-        "vpn_connection",
-        "vpn_connection",
-        "ipsec_site_connections",
-        "neutron",
-    ),
-    ("load-balancer", "lbaas/loadbalancers"): (
-        "load_balancer",
-        "load_balancer",
-        "loadbalancers",
-        "octavia",
-    ),
-    ("load-balancer", "lbaas/listeners"): ("listener", "load_balancer", "listeners", "octavia"),
-    ("dns", "zones"): ("dns_zone", "dns_zone", "zones", "designate"),
-    ("key-manager", "secrets"): ("secret", "secret", "secrets", "barbican"),
-    ("key-manager", "containers"): (
-        "secret_container",
-        "secret_container",
-        "containers",
-        "barbican",
-    ),
-}
+# service, path under the version root ("[/detail]": with and without), listing, estate
+# kind, list key, paging
+_ROUTE_TABLE: Final = """
+compute servers[/detail] server server servers nova
+compute os-availability-zone[/detail] az:compute availability_zone availabilityZoneInfo none
+compute os-server-groups server_group server_group server_groups offset
+block-storage volumes[/detail] volume volume volumes cinder
+block-storage snapshots[/detail] snapshot snapshot snapshots cinder
+block-storage backups[/detail] backup backup backups cinder
+block-storage types volume_type volume_type volume_types none
+block-storage os-availability-zone az:volume availability_zone availabilityZoneInfo none
+image images image image images glance
+network networks network network networks neutron
+network subnets subnet subnet subnets neutron
+network routers router router routers neutron
+network floatingips floating_ip floating_ip floatingips neutron
+network ports port port ports neutron
+network security-groups security_group security_group security_groups neutron
+network vpn/ipsec-site-connections vpn_connection vpn_connection ipsec_site_connections neutron
+load-balancer lbaas/loadbalancers load_balancer load_balancer loadbalancers octavia
+load-balancer lbaas/listeners listener load_balancer listeners octavia
+dns zones dns_zone dns_zone zones designate
+key-manager secrets secret secret secrets barbican
+key-manager containers secret_container secret_container containers barbican
+"""
+
+
+def _routes() -> dict[tuple[str, str], tuple[str, str, str, str]]:
+    routes = {}
+    for line in _ROUTE_TABLE.split("\n"):
+        if not line:
+            continue
+        service, path, key, kind, list_key, paging = line.split()
+        plain = path.removesuffix("[/detail]")
+        for variant in {plain, path.replace("[/detail]", "/detail")}:
+            routes[service, variant] = (key, kind, list_key, paging)
+    return routes
+
+
+_ROUTES: Final = _routes()
 # The version root each service's resources live under (after /<region>/<segment>/).
 _VERSION: Final[dict[str, tuple[str, ...]]] = {
     "compute": ("v2.1",),
