@@ -2052,41 +2052,20 @@ class OpenStackAPI:
                 if full and last is not None:
                     links["next"] = href(url, limit=limit or 0, marker=last)
                 body += ", " + _dumps({"links": links, "metadata": {"total_count": total}})[1:-1]
-            elif paging == "neutron":
-                if request.param("limit") is not None or self.page_size is not None:
+            elif paging in ("neutron", "octavia"):
+                # Neutron links whenever a limit applies, "previous" from the first page on;
+                # Octavia always has the member, and "previous" once a marker was given.
+                paged = request.param("limit") is not None or self.page_size is not None
+                if paging == "octavia" or paged:
                     link_list = []
                     if full and last is not None:
-                        link_list.append(
-                            {"rel": "next", "href": href(url, limit=limit or 0, marker=last)}
-                        )
-                    if end > begin:
+                        next_href = href(url, limit=limit or 0, marker=last)
+                        link_list.append({"rel": "next", "href": next_href})
+                    if end > begin and (paging == "neutron" or marker is not None):
                         first_id = listing.ids[at(begin)]
-                        link_list.append(
-                            {
-                                "rel": "previous",
-                                "href": href(
-                                    url, limit=limit or 0, marker=first_id, page_reverse="True"
-                                ),
-                            }
-                        )
+                        back = href(url, limit=limit or 0, marker=first_id, page_reverse="True")
+                        link_list.append({"rel": "previous", "href": back})
                     body += f', "{list_key}_links": {_dumps(link_list)}'
-            elif paging == "octavia":
-                link_list = []
-                if full and last is not None:
-                    link_list.append(
-                        {"rel": "next", "href": href(url, limit=limit or 0, marker=last)}
-                    )
-                if marker is not None and end > begin:
-                    first_id = listing.ids[at(begin)]
-                    link_list.append(
-                        {
-                            "rel": "previous",
-                            "href": href(
-                                url, limit=limit or 0, marker=first_id, page_reverse="True"
-                            ),
-                        }
-                    )
-                body += f', "{list_key}_links": {_dumps(link_list)}'
             else:
                 if full and last is not None:
                     link = [{"rel": "next", "href": href(url, limit=limit or 0, marker=last)}]
