@@ -82,7 +82,8 @@ class Resource:
     paging: Paging
     transform: Transform
     params: dict[str, Any] = field(default_factory=dict)
-    all_projects: dict[str, Any] = field(default_factory=dict)
+    all_projects: dict[str, Any] = field(default_factory=dict)  # query for every project
+    all_projects_headers: dict[str, str] = field(default_factory=dict)  # or headers
     headers: dict[str, str] = field(default_factory=dict)
     microversion: str | None = None
     flows: FlowsOf | None = None
@@ -230,7 +231,7 @@ RESOURCES: tuple[Resource, ...] = (
         "zones",
         "marker",
         _simple(services.zones),
-        headers={},
+        all_projects_headers={"X-Auth-All-Projects": "True"},
         flows=_dns_flows,
     ),
     Resource(
@@ -288,7 +289,6 @@ RESOURCES: tuple[Resource, ...] = (
 KINDS: tuple[str, ...] = ("availability_zone", *dict.fromkeys(r.kind for r in RESOURCES))
 """Every kind the collector records (availability zones come from two small lists)."""
 
-_DESIGNATE_ALL = {"X-Auth-All-Projects": "True"}
 # Nova's detail (with hosts) is admin only; a reader falls back to the plain list.
 _AZ_PATHS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("compute", ("/os-availability-zone/detail", "/os-availability-zone")),
@@ -512,31 +512,47 @@ class OpenStackCollector:
         status, error = "ok", None
         params = dict(resource.params)
         headers = dict(resource.headers)
-        if self.options.all_projects:
+        wide = self.options.all_projects and bool(
+            resource.all_projects or resource.all_projects_headers
+        )
+        if wide:
             params |= resource.all_projects
-            if resource.kind == "dns_zone":
-                headers |= _DESIGNATE_ALL
+            headers |= resource.all_projects_headers
         try:
             self._prepare(resource, region)
-            for raw in region.pager.pages(
-                resource.service,
-                resource.path,
-                resource.key,
-                resource.paging,
-                params,
-                headers,
-                resource.microversion,
-            ):
-                page = Items(raw)
-                frame = resource.transform(page, region)
-                frame["provider"] = provider
-                rows += len(frame)
-                yield self._assets(frame, ctx)
-                if resource.flows is not None:
-                    declared = resource.flows(page, frame)
-                    if len(declared):
-                        yield flows_batch(declared, source=self.source, observed_at=ctx.observed_at)
-                ctx.progress(f"{self.source} {region.name} {resource.kind}", len(frame))
+            while True:
+                try:
+                    for raw in region.pager.pages(
+                        resource.service,
+                        resource.path,
+                        resource.key,
+                        resource.paging,
+                        params,
+                        headers,
+                        resource.microversion,
+                    ):
+                        page = Items(raw)
+                        frame = resource.transform(page, region)
+                        frame["provider"] = provider
+                        rows += len(frame)
+                        yield self._assets(frame, ctx)
+                        if resource.flows is not None:
+                            declared = resource.flows(page, frame)
+                            if len(declared):
+                                yield flows_batch(
+                                    declared, source=self.source, observed_at=ctx.observed_at
+                                )
+                        ctx.progress(f"{self.source} {region.name} {resource.kind}", len(frame))
+                    break
+                except ListError as exc:
+                    if not (wide and exc.status == "forbidden" and rows == 0):
+                        raise
+                    # Every project's list is refused (Nova answers 403 to all_tenants for
+                    # a project role): list what the token's own project holds, and say so.
+                    wide = False
+                    params = dict(resource.params)
+                    headers = dict(resource.headers)
+                    error = f"all projects refused ({exc.message}): the token's project only"
         except ListError as exc:
             status, error = exc.status, f"{resource.path or '/'}: {exc.message}"
         except _endpoint_errors():

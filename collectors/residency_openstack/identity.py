@@ -6,7 +6,7 @@ import pandas as pd
 
 from residency.fields import Items
 
-from .rows import asset_rows
+from .rows import asset_rows, joined_strings
 
 __all__ = ["domains", "identity_providers", "projects"]
 
@@ -27,5 +27,5 @@ def identity_providers(page: Items, region: str) -> pd.DataFrame:
         region,
         name="id",
         scope="domain_id",
-        attributes={"enabled": "enabled"},
+        attributes={"enabled": "enabled", "remote_ids": joined_strings(page, "remote_ids")},
     )

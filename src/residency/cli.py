@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import functools
 import json
@@ -279,25 +280,40 @@ def demo(
     from residency.sample import generate_estate
     from residency.sample.kube_objects import sample_cluster
     from residency.sample.kubeapi import KubeAPIServer
+    from residency.sample.osapi import OpenStackAPIServer
 
     estate = generate_estate(seed, scale)
     try:
         output.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ResidencyError(f"cannot create {output}: {exc.strerror or exc}") from None
-    # The cluster is served over real HTTP(S) on 127.0.0.1 and read by the kubernetes
-    # collector, as a real cluster would be; its one-off token lives only in this folder.
+    # The cluster and the clouds are served over real HTTP(S) on 127.0.0.1 and read by the
+    # kubernetes and openstack collectors, as real ones would be; their one-off token and
+    # passwords live only in this folder.
     cluster = sample_cluster(estate)
-    with KubeAPIServer(
-        cluster.objects,
-        token=secrets.token_urlsafe(24),
-        forbidden=cluster.forbidden,
-        failing=cluster.failing,
-    ) as server:
+    clouds = [
+        OpenStackAPIServer.for_source(member, password=secrets.token_urlsafe(18))
+        for member in estate.sources
+        if member.platform == "openstack"
+    ]
+    with contextlib.ExitStack() as stack:
+        server = stack.enter_context(
+            KubeAPIServer(
+                cluster.objects,
+                token=secrets.token_urlsafe(24),
+                forbidden=cluster.forbidden,
+                failing=cluster.failing,
+            )
+        )
         kubeconfig = server.write_kubeconfig(output / "kubeconfig")
+        clouds_yaml = output / "clouds.yaml"
+        clouds_yaml.unlink(missing_ok=True)
+        for cloud in clouds:
+            stack.enter_context(cloud).write_clouds_yaml(clouds_yaml, cloud.api.source.name)
         config_path = output / "residency.yaml"
         text = yaml.safe_dump(
-            estate.config(store="store", kubeconfig=kubeconfig.name), sort_keys=False
+            estate.config(store="store", kubeconfig=kubeconfig.name, clouds_yaml=clouds_yaml.name),
+            sort_keys=False,
         )
         _write_text(config_path, text)
         cfg = load_config(config_path)

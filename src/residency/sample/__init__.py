@@ -70,24 +70,52 @@ class Estate:
         return next(s for s in self.sources if s.name == name)
 
     def config(
-        self, store: str, today: dt.date | None = None, kubeconfig: str | None = None
+        self,
+        store: str,
+        today: dt.date | None = None,
+        kubeconfig: str | None = None,
+        clouds_yaml: str | None = None,
     ) -> dict[str, Any]:
         """A ``residency.yaml`` for sweeping this estate.
 
-        Without ``kubeconfig`` the ``sample`` collector reads every source directly. With it,
-        the cluster is read over HTTP by the ``kubernetes`` collector through that kubeconfig
-        (a local endpoint serving the estate), and the clouds directly.
+        Without ``kubeconfig`` and ``clouds_yaml`` the ``sample`` collector reads every
+        source directly. With ``kubeconfig`` the cluster is read over HTTP by the
+        ``kubernetes`` collector (context ``kube-prod``); with ``clouds_yaml`` each cloud
+        is read over HTTP by the ``openstack`` collector (cloud named as the source), from
+        local endpoints serving the estate.
         """
         today = today or dt.date.today()
-        sample: dict[str, Any] = {
-            "name": "sample-estate",
-            "type": "sample",
-            "seed": self.seed,
-            "scale": self.scale,
-        }
-        sources = [sample]
+        direct = [
+            m
+            for m in MEMBERS
+            if not (m == "kube-prod" and kubeconfig) and not (m != "kube-prod" and clouds_yaml)
+        ]
+        sources: list[dict[str, Any]] = []
+        if direct:
+            sample: dict[str, Any] = {
+                "name": "sample-estate",
+                "type": "sample",
+                "seed": self.seed,
+                "scale": self.scale,
+            }
+            if len(direct) < len(MEMBERS):
+                sample["members"] = direct
+            sources.append(sample)
+        if clouds_yaml is not None:
+            for member in self.sources:
+                if member.platform != "openstack":
+                    continue
+                cloud: dict[str, Any] = {
+                    "name": member.name,
+                    "type": "openstack",
+                    "cloud": member.name,
+                    "clouds_yaml": clouds_yaml,
+                }
+                if member.provider:
+                    # Served from 127.0.0.1: the auth host cannot name the provider.
+                    cloud["provider"] = member.provider
+                sources.append(cloud)
         if kubeconfig is not None:
-            sample["members"] = [m for m in MEMBERS if m != "kube-prod"]
             sources.append(
                 {
                     "name": "kube-prod",

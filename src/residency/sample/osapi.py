@@ -185,8 +185,16 @@ def _json_list(frame: pd.DataFrame, by: str, item: Column) -> pd.Series:
     return "[" + grouped + "]"
 
 
+def _zone_list(zones: pd.Series) -> Column:
+    """Neutron's ``availability_zones``: the row's zone, or ``[]`` where the estate has none
+    (a network or router without AZ-aware scheduling)."""
+    values = js(zones)
+    return np.where(pd.isna(zones.to_numpy(dtype=object)), "[]", "[" + values + "]").astype(object)
+
+
 def _lookup(keys: pd.Series, mapping: pd.Series, default: str) -> Column:
-    return keys.map(mapping).fillna(default).to_numpy(dtype=object)
+    found = keys.map(mapping).astype(object)
+    return found.where(found.notna(), default).to_numpy(dtype=object)
 
 
 def _salted(ids: Column | pd.Series, salt: str) -> Column:
@@ -453,7 +461,12 @@ class _Renderer:
         }
         rows.append(_dumps(internal))
         ids = [*f["asset_id"], f"{self.region}/compute/internal"]
-        return Listing(ids=ids, rows=rows)
+        # The plain list (any role) names the zones without their hosts, as Nova's index.
+        brief = [
+            _dumps({"zoneName": zone, "zoneState": {"available": True}, "hosts": None})
+            for zone in [*f["zone"], "internal"]
+        ]
+        return Listing(ids=ids, rows=rows, brief=brief)
 
     def server_groups(self) -> Listing:
         f = self.frame("server_group")
@@ -680,13 +693,12 @@ class _Renderer:
     def networks(self, subnets: pd.DataFrame) -> Listing:
         f = self.frame("network")
         by_network = _json_list(subnets, "parent_id", js(subnets["asset_id"]))
-        zones = self.source.regions[self.region]
         cols = {
             "id": js(f["asset_id"]),
             "name": js(f["name"]),
             "project": js(f["scope"]),
             "subnets": _lookup(f["asset_id"], by_network, "[]"),
-            "zone": js(np.resize(np.array(zones, dtype=object), len(f))),
+            "zones": _zone_list(f["zone"]),
         }
         template = {
             "id": slot("id"),
@@ -699,7 +711,7 @@ class _Renderer:
             "subnets": slot("subnets"),
             "shared": False,
             "availability_zone_hints": [],
-            "availability_zones": [slot("zone")],
+            "availability_zones": slot("zones"),
             "ipv4_address_scope": None,
             "ipv6_address_scope": None,
             "router:external": False,
@@ -765,7 +777,6 @@ class _Renderer:
 
     def routers(self) -> Listing:
         f = self.frame("router")
-        zones = self.source.regions[self.region]
         cols = {
             "id": js(f["asset_id"]),
             "name": js(f["name"]),
@@ -773,7 +784,7 @@ class _Renderer:
             "ip": js(f["external_ip"]),
             "public": js(np.full(len(f), _uuid("public-network", self.region), dtype=object)),
             "public_subnet": js(np.full(len(f), _uuid("public-subnet", self.region), object)),
-            "zone": js(np.resize(np.array(zones, dtype=object), len(f))),
+            "zones": _zone_list(f["zone"]),
         }
         template = {
             "id": slot("id"),
@@ -790,7 +801,7 @@ class _Renderer:
                 "enable_snat": True,
             },
             "description": "",
-            "availability_zones": [slot("zone")],
+            "availability_zones": slot("zones"),
             "availability_zone_hints": [],
             "distributed": False,
             "ha": False,
@@ -1912,6 +1923,8 @@ class OpenStackAPI:
             name = singular.get(list_key, list_key[:-1])
             text = '{"' + name + '": ' + listing.item(i, admin, mode) + "}"
             return Response(200, JSON, text.encode())
+        if kind == "availability_zone" and path.endswith("detail") and not admin:
+            return self._forbidden(service, kind)  # Nova's zone detail (hosts) is admin only
         project = self._visible_project(request, token, service)
         if project is Ellipsis:
             return self._forbidden(service, kind)
