@@ -34,17 +34,16 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import yaml
+from measuring import measure, require_gnu_time, residency_command
 
 TARGET_RSS_MIB = 500.0
 TARGET_KUBECTL_MEMORY_RATIO = 16.0
 CONTEXT = "kube-prod"
-TIME = "/usr/bin/time"  # GNU time (``apt-get install time``)
 
 
 # -- the cluster --------------------------------------------------------------------------------
@@ -199,39 +198,6 @@ def child(variant: str, kubeconfig: Path, page_size: int, out: Path) -> None:
 # -- measuring ----------------------------------------------------------------------------------
 
 
-def measure(
-    command: Sequence[str], stdout: Path | None, stderr: Path, env: Mapping[str, str]
-) -> dict[str, Any]:
-    """Run ``command`` alone under GNU time: its wall time, CPU time and peak RSS.
-
-    Not ``wait4`` on a direct child: a child forked (or vforked) from this process, which
-    holds the whole cluster, is charged this process's RSS as its high-water mark at exec.
-    GNU time forks the command from its own small process instead.
-    """
-    timing = stderr.with_suffix(".time")
-    with (
-        open(stdout if stdout is not None else os.devnull, "wb") as out,
-        open(stderr, "wb") as err,
-    ):
-        t0 = time.perf_counter()
-        returncode = subprocess.run(
-            [TIME, "-q", "-f", "%e %M %U %S", "-o", str(timing), *command],
-            stdout=out,
-            stderr=err,
-            env=dict(env),
-            check=False,
-        ).returncode
-        wall = time.perf_counter() - t0
-    elapsed, max_kib, user, system = timing.read_text(encoding="utf-8").split()[-4:]
-    return {
-        "wall_s": wall,
-        "time_wall_s": float(elapsed),
-        "peak_rss_mib": int(max_kib) / 1024.0,
-        "cpu_s": float(user) + float(system),
-        "returncode": returncode,
-    }
-
-
 def list_requests(server: Any) -> dict[str, int]:
     """Successful list requests for pods and nodes since the log was last cleared."""
     counts = {"pods": 0, "nodes": 0, "other": 0, "failed": 0}
@@ -241,16 +207,6 @@ def list_requests(server: Any) -> dict[str, int]:
         counts[kind if status == 200 else "failed"] += 1
     server.api.requests.clear()
     return counts
-
-
-def residency_command() -> list[str]:
-    script = Path(sys.executable).parent / "residency"
-    if script.exists():
-        return [str(script)]
-    found = shutil.which("residency")
-    if found is None:
-        raise SystemExit("residency: command not found (install the project into this venv)")
-    return [found]
 
 
 def count_assets(store: Path) -> dict[str, Any]:
@@ -306,8 +262,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from residency.sample.kubeapi import KubeAPIServer
 
-    if not Path(TIME).exists():
-        raise SystemExit(f"{TIME} not found: install GNU time (apt-get install -y time)")
+    require_gnu_time()
     cluster, facts = build_cluster(args.pods, args.nodes, args.seed)
     n_pods, n_nodes = facts["pods"], facts["nodes"]
     print(

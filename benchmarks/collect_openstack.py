@@ -26,20 +26,18 @@ import json
 import os
 import secrets
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import yaml
+from measuring import measure, require_gnu_time, residency_command
 
 TARGET_RSS_MIB = 1024.0
-TIME = "/usr/bin/time"  # GNU time (``apt-get install time``)
 CLOUD = "bench-cloud"
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -84,29 +82,6 @@ def build_cloud(regions: int, servers: int, seed: int) -> Any:
     )
 
 
-def measure(command: Sequence[str], stdout: Path, env: Mapping[str, str]) -> dict[str, Any]:
-    """Run ``command`` under GNU time (which forks it from its own small process, so the
-    peak RSS is the command's, not this process's): wall time, CPU time, peak RSS."""
-    timing = stdout.with_suffix(".time")
-    with open(stdout, "wb") as out, open(stdout.with_suffix(".err"), "wb") as err:
-        t0 = time.perf_counter()
-        returncode = subprocess.run(
-            [TIME, "-q", "-f", "%e %M %U %S", "-o", str(timing), *command],
-            stdout=out,
-            stderr=err,
-            env=dict(env),
-            check=False,
-        ).returncode
-        wall = time.perf_counter() - t0
-    _elapsed, max_kib, user, system = timing.read_text(encoding="utf-8").split()[-4:]
-    return {
-        "wall_s": wall,
-        "peak_rss_mib": int(max_kib) / 1024.0,
-        "cpu_s": float(user) + float(system),
-        "returncode": returncode,
-    }
-
-
 def openstack_cli(given: str | None) -> str:
     for candidate in (given, str(ROOT / ".venv-openstack" / "bin" / "openstack")):
         if candidate and Path(candidate).exists():
@@ -118,11 +93,6 @@ def openstack_cli(given: str | None) -> str:
             "with `python tests/openstack_services.py --venv .venv-openstack install`"
         )
     return found
-
-
-def residency_command() -> list[str]:
-    script = Path(sys.executable).parent / "residency"
-    return [str(script)] if script.exists() else [shutil.which("residency") or "residency"]
 
 
 def stored_counts(store: Path) -> dict[str, int]:
@@ -142,8 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--openstack", help="the openstack CLI (python-openstackclient)")
     parser.add_argument("--keep", type=Path, help="keep the store and outputs here")
     args = parser.parse_args(argv)
-    if not Path(TIME).exists():
-        raise SystemExit(f"{TIME} not found: install GNU time (apt-get install -y time)")
+    require_gnu_time()
     cli = openstack_cli(args.openstack)
 
     from residency.sample.osapi import OpenStackAPIServer
@@ -175,6 +144,17 @@ def main(argv: list[str] | None = None) -> int:
             config = {
                 "area": "eu",
                 "store": str(store),
+                # The cloud's own regions, declared as a private cloud's are.
+                "sites": [
+                    {
+                        "source": CLOUD,
+                        "region": region,
+                        "country": "DE",
+                        "operator": "Bench GmbH",
+                        "operator_jurisdiction": "DE",
+                    }
+                    for region in source.regions
+                ],
                 "sources": [
                     {
                         "name": CLOUD,
@@ -190,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
             results["residency"] = measure(
                 [*residency_command(), "sweep", "-c", str(config_path), "--fail-on", "never"],
                 folder / "residency.out",
+                folder / "residency.err",
                 env,
             )
             # The CLI peer, region by region, one command after the other.
@@ -204,7 +185,9 @@ def main(argv: list[str] | None = None) -> int:
             script = folder / "cli.sh"
             script.write_text("set -e\n" + "\n".join(lines) + "\n", encoding="utf-8")
             cli_env = env | {"OS_CLIENT_CONFIG_FILE": str(clouds)}
-            results["openstack CLI"] = measure(["sh", str(script)], folder / "cli.out", cli_env)
+            results["openstack CLI"] = measure(
+                ["sh", str(script)], folder / "cli.out", folder / "cli.err", cli_env
+            )
             requests = len(server.requests)
         counts = stored_counts(store)
         cli_rows = {
