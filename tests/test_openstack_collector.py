@@ -193,3 +193,51 @@ def test_an_unknown_cloud_name_is_a_user_error(
     options = OpenStackOptions(cloud="nordlsy", clouds_yaml=clouds)
     with pytest.raises(ConfigError, match="nordlsy"):
         list(OpenStackCollector("x", options).collect(ctx()))
+
+
+def test_sweep_with_a_cloud_missing_from_clouds_yaml_is_one_line_and_writes_nothing(
+    nordlys_server: OpenStackAPIServer, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    import yaml
+
+    nordlys_server.write_clouds_yaml(tmp_path / "clouds.yaml", "nordlys")
+    config = {
+        "area": "eu",
+        "store": "store",
+        "sources": [
+            {
+                "name": "private",
+                "type": "openstack",
+                "cloud": "nordlys",
+                "clouds_yaml": "clouds.yaml",
+            },
+            {"name": "typo", "type": "openstack", "cloud": "nordlsy", "clouds_yaml": "clouds.yaml"},
+        ],
+    }
+    (tmp_path / "residency.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    run = subprocess.run(
+        [str(Path(sys.executable).with_name("residency")), "sweep", "-c", "residency.yaml"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert run.returncode == 2, run.stderr
+    lines = [line for line in run.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "nordlsy" in lines[0] and "Traceback" not in run.stderr
+    assert not list((tmp_path / "store").glob("sweep_id=*/manifest.json"))
+
+
+def test_the_cloud_defaults_to_os_cloud(
+    nordlys_server: OpenStackAPIServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clouds = nordlys_server.write_clouds_yaml(tmp_path / "clouds.yaml", "nordlys")
+    monkeypatch.setenv("OS_CLOUD", "nordlys")
+    options = OpenStackOptions(clouds_yaml=clouds, regions=["ams1"], retries=0)
+    collected = tables(OpenStackCollector("nordlys", options).collect(ctx()))
+    assert set(collected["assets"]["region"]) == {"ams1"}
+    monkeypatch.delenv("OS_CLOUD")
+    from residency.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="OS_CLOUD"):
+        list(OpenStackCollector("nordlys", OpenStackOptions(clouds_yaml=clouds)).collect(ctx()))

@@ -9,8 +9,10 @@ failing API becomes that (region, kind)'s coverage status and never stops the sw
 
 from __future__ import annotations
 
+import os
 import queue
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -44,7 +46,9 @@ class OpenStackOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    cloud: str = Field(description="The cloud's name in clouds.yaml (as for OS_CLOUD).")
+    cloud: str | None = Field(
+        default=None, description="The cloud's name in clouds.yaml; OS_CLOUD if unset."
+    )
     clouds_yaml: Path | None = Field(
         default=None,
         description="A clouds.yaml to read instead of openstacksdk's usual search "
@@ -344,7 +348,16 @@ class OpenStackCollector:
         import openstack.config
         import openstack.connection
         import openstack.exceptions
+        import openstack.warnings
 
+        # openstacksdk's notes to its own developers (deprecated plugins, future removals)
+        # say nothing to a user of residency: they are not shown.
+        for category in (
+            openstack.warnings.OpenStackDeprecationWarning,
+            openstack.warnings.RemovedInSDK50Warning,
+            openstack.warnings.RemovedInSDK60Warning,
+        ):
+            warnings.filterwarnings("ignore", category=category)
         options = self.options
         files = None
         secure = None
@@ -354,13 +367,16 @@ class OpenStackCollector:
             files = [str(options.clouds_yaml)]
             beside = options.clouds_yaml.with_name("secure.yaml")
             secure = [str(beside)] if beside.is_file() else []
+        cloud = options.cloud or os.environ.get("OS_CLOUD")
+        if not cloud:
+            raise ConfigError(f"source {self.source!r}: no `cloud` given and OS_CLOUD is not set")
         try:
             config = openstack.config.OpenStackConfig(
                 config_files=files, secure_files=secure, load_envvars=files is None
             )
-            region = config.get_one(cloud=options.cloud, api_timeout=options.timeout_s)
+            region = config.get_one(cloud=cloud, api_timeout=options.timeout_s)
         except openstack.exceptions.ConfigException as exc:
-            raise ConfigError(f"clouds.yaml: cloud {options.cloud!r}: {exc}") from None
+            raise ConfigError(f"clouds.yaml: cloud {cloud!r}: {exc}") from None
         return openstack.connection.Connection(config=region)
 
     def _provider(self, conn: Any) -> str | None:

@@ -12,6 +12,7 @@ changing the estate's shape (the same regions, sources and planted cases).
 from __future__ import annotations
 
 import datetime as dt
+import zlib
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -302,6 +303,17 @@ def _openstack_region(
     servers["host"] = np.char.add(f"{low}-cmp", rng.integers(1, 40, n_servers).astype(str))
     servers["flavor"] = rng.choice(np.array(["b2-7", "b2-15", "c2-30", "r2-60"]), n_servers)
     servers["status"] = rng.choice(np.array(["ACTIVE", "ACTIVE", "ACTIVE", "SHUTOFF"]), n_servers)
+    # Admin only: the hypervisor's own name for the compute host.
+    servers["hypervisor"] = np.char.add(servers["host"].to_numpy().astype(str), ".cloud.internal")
+    # One fixed address per server on the project network (10.<region>.x.y).
+    octet = zlib.crc32(region.encode()) % 200
+    position = np.arange(n_servers)
+    servers["addresses"] = (
+        f"10.{octet}."
+        + pd.Series((position // 250) % 250).astype(str)
+        + "."
+        + pd.Series(position % 250 + 2).astype(str)
+    ).to_numpy(dtype=object)
     frames["server"] = servers
 
     # Nova's availability zones with the compute hosts in each; Cinder's zones (no hosts).

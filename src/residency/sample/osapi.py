@@ -202,11 +202,6 @@ def _salted(ids: Column | pd.Series, salt: str) -> Column:
     return (salt + pd.Series(ids, dtype=object).astype(str).str[8:]).to_numpy(dtype=object)
 
 
-def _ips(prefix: str, positions: npt.NDArray[np.int64]) -> Column:
-    a, b = (positions // 250) % 250, positions % 250 + 2
-    return (prefix + pd.Series(a).astype(str) + "." + pd.Series(b).astype(str)).to_numpy(object)
-
-
 def _macs(positions: npt.NDArray[np.int64]) -> Column:
     hexes = pd.Series(positions).map("{:06x}".format)
     mac = "fa:16:3e:" + hexes.str[0:2] + ":" + hexes.str[2:4] + ":" + hexes.str[4:6]
@@ -345,7 +340,7 @@ class _Renderer:
             "host_id": js(_salted(ids, "0b5c1e9d").astype(str)),
             "links": _links(compute + "/v2.1", "servers", ids),
             "volumes": _lookup(f["asset_id"], by_server, "[]"),
-            "ip": js(_ips(f"10.{abs(hash(self.region)) % 200}.", pos)),
+            "ip": js(f["addresses"]),
             "mac": js(_macs(pos)),
             "power": raw(np.where(f["status"].eq("ACTIVE"), "1", "4")),
             "vm_state": js(np.where(f["status"].eq("ACTIVE"), "active", "stopped")),
@@ -391,12 +386,13 @@ class _Renderer:
         heads = np.array([h[:-1] for h in heads], dtype=object) if n else heads
         admin_cols = {
             "host": js(f["host"]),
+            "hypervisor": js(f["hypervisor"]),
             "instance": js("instance-" + pd.Series(pos).map("{:08x}".format)),
         }
         admin_text = _dumps(
             {
                 "OS-EXT-SRV-ATTR:host": slot("host"),
-                "OS-EXT-SRV-ATTR:hypervisor_hostname": slot("host"),
+                "OS-EXT-SRV-ATTR:hypervisor_hostname": slot("hypervisor"),
                 "OS-EXT-SRV-ATTR:instance_name": slot("instance"),
             }
         )
@@ -864,7 +860,7 @@ class _Renderer:
             "device": js(f["parent_id"]),
             "owner": js(owner),
             "mac": js(_macs(pos)),
-            "ip": js(_ips(f"10.{abs(hash(self.region)) % 200}.", pos)),
+            "ip": js(f["addresses"]),
             "subnet": js(_salted(chosen, "5b7e0c11") if len(net_ids) else chosen),
         }
         template = {
