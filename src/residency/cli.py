@@ -288,12 +288,7 @@ def demo(
     # The cluster is served over real HTTP(S) on 127.0.0.1 and read by the kubernetes
     # collector, as a real cluster would be; its one-off token lives only in this folder.
     cluster = sample_cluster(estate)
-    with KubeAPIServer(
-        cluster.objects,
-        token=secrets.token_urlsafe(24),
-        forbidden=cluster.forbidden,
-        failing=cluster.failing,
-    ) as server:
+    with KubeAPIServer.for_cluster(cluster, token=secrets.token_urlsafe(24)) as server:
         kubeconfig = server.write_kubeconfig(output / "kubeconfig")
         config_path = output / "residency.yaml"
         text = yaml.safe_dump(
