@@ -203,7 +203,12 @@ def test_client_reads_network_and_control_plane_objects(
         "payments-api": "ClusterIP",
         "prometheus": "ClusterIP",
         "shop-web": "ClusterIP",
+        "metrics-server": "ClusterIP",
+        "metrics-adapter": "ExternalName",
     }
+    [adapter] = [s for s in services if s.metadata.name == "metrics-adapter"]
+    assert adapter.spec.external_name == "metrics-adapter.vendor.example"
+    assert adapter.spec.cluster_ip is None and adapter.spec.selector is None
     [grafana] = [s for s in services if s.metadata.name == "grafana"]
     assert grafana.status.load_balancer.ingress[0].ip.startswith("203.0.113.")
     ingresses = client.NetworkingV1Api(api).list_ingress_for_all_namespaces().items
@@ -223,6 +228,91 @@ def test_client_reads_network_and_control_plane_objects(
     configs = {h.metadata.name: h.webhooks[0].client_config for h in hooks}
     assert configs["policy-validator"].url.startswith("https://")
     assert configs["cert-manager-webhook"].service.name == "cert-manager-webhook"
+
+
+def test_client_reads_local_and_aggregated_api_services(
+    api: client.ApiClient, frames: dict[str, pd.DataFrame]
+) -> None:
+    services = client.ApiregistrationV1Api(api).list_api_service().items
+    local = sorted(s.metadata.name for s in services if s.spec.service is None)
+    # One local APIService per group version the server serves, CRD groups included.
+    assert local[:4] == [
+        "v1",
+        "v1.admissionregistration.k8s.io",
+        "v1.apiregistration.k8s.io",
+        "v1.apps",
+    ]
+    assert {"v1.velero.io", "v1.cert-manager.io", "v1.snapshot.storage.k8s.io"} <= set(local)
+    aggregated = {s.metadata.name: s for s in services if s.spec.service is not None}
+    assert keys(list(aggregated.values())) == frame_keys(frames["api_service"], namespaced=False)
+    metrics = aggregated["v1beta1.metrics.k8s.io"]
+    assert (metrics.spec.service.namespace, metrics.spec.service.name) == (
+        "kube-system",
+        "metrics-server",
+    )
+    assert metrics.spec.insecure_skip_tls_verify is True and metrics.spec.service.port == 443
+    adapter = aggregated["v1alpha1.custom.metrics.k8s.io"]
+    assert (
+        adapter.spec.service.name == "metrics-adapter" and not adapter.spec.insecure_skip_tls_verify
+    )
+    assert all(s.status.conditions[0].type == "Available" for s in services)
+
+
+def _get_path(api: client.ApiClient, path: str) -> tuple[int, str, Any]:
+    response = api.call_api(
+        path,
+        "GET",
+        auth_settings=["BearerToken"],
+        _preload_content=False,
+        _return_http_data_only=True,
+    )
+    return response.status, response.headers["Content-Type"], json.loads(response.data)
+
+
+def test_service_account_issuer_discovery_as_kube_apiserver_serves_it(
+    api: client.ApiClient, server: KubeAPIServer
+) -> None:
+    status, content_type, discovery = _get_path(api, "/.well-known/openid-configuration")
+    assert (status, content_type) == (200, "application/json")
+    assert discovery == {
+        "issuer": "https://oidc.nordlys.example",
+        "jwks_uri": f"{server.url}/openid/v1/jwks",
+        "response_types_supported": ["id_token"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+    }
+    status, content_type, jwks = _get_path(api, "/openid/v1/jwks")
+    assert (status, content_type) == (200, "application/jwk-set+json")
+    [key] = jwks["keys"]
+    assert {k: key[k] for k in ("use", "kty", "alg", "e")} == {
+        "use": "sig",
+        "kty": "RSA",
+        "alg": "RS256",
+        "e": "AQAB",
+    }
+    assert len(key["n"]) == 342  # 2048 bits, base64url without padding
+
+
+def test_issuer_discovery_absent_forbidden_or_failing(cluster: SampleCluster) -> None:
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    path = "/.well-known/openid-configuration"
+    with KubeAPIServer(cluster.objects, token=TOKEN, issuer=None) as old:
+        assert old.api.respond("GET", path, headers).status == 404
+        assert old.api.respond("GET", "/openid/v1/jwks", headers).status == 404
+        assert old.api.respond("GET", "/version", headers).status == 200
+    with KubeAPIServer(cluster.objects, token=TOKEN, forbidden={path}) as denied:
+        response = denied.api.respond("GET", path, headers)
+        assert response.status == 403
+        assert json.loads(response.body)["message"] == (
+            'forbidden: User "system:serviceaccount:residency:collector" cannot get path '
+            '"/.well-known/openid-configuration"'
+        )
+    with KubeAPIServer(cluster.objects, token=TOKEN, failing={path: Failure()}) as failing:
+        assert failing.api.respond("GET", path, headers).status == 500
+    with KubeAPIServer(cluster.objects, token=TOKEN) as default:
+        body = json.loads(default.api.respond("GET", path, headers).body)
+        assert body["issuer"] == "https://kubernetes.default.svc.cluster.local"
+        assert default.api.respond("GET", path, {}).status == 401
 
 
 def test_selectors_and_get_by_name(api: client.ApiClient, frames: dict[str, pd.DataFrame]) -> None:
@@ -462,6 +552,39 @@ def test_kubectl_prints_tables_and_reads_every_kind(
         "IP",
         "NODE",
     ]
+
+
+@pytest.mark.slow
+def test_kubectl_lists_api_services(kubectl: Kubectl, frames: dict[str, pd.DataFrame]) -> None:
+    result = kubectl("get", "apiservices", "-o", "json")
+    assert result.returncode == 0, result.stderr
+    items = json.loads(result.stdout)["items"]
+    assert {i["kind"] for i in items} == {"APIService"}
+    aggregated = {
+        i["metadata"]["name"]: i["spec"]["service"] for i in items if "service" in i["spec"]
+    }
+    assert aggregated == {
+        "v1alpha1.custom.metrics.k8s.io": {
+            "namespace": "kube-system",
+            "name": "metrics-adapter",
+            "port": 443,
+        },
+        "v1beta1.metrics.k8s.io": {
+            "namespace": "kube-system",
+            "name": "metrics-server",
+            "port": 443,
+        },
+    }
+    assert len(items) - len(aggregated) >= 6
+    table = kubectl("get", "apiservices")
+    assert table.returncode == 0, table.stderr
+    rows = {line.split()[0]: line.split()[1:3] for line in table.stdout.splitlines()}
+    assert rows["NAME"] == ["SERVICE", "AVAILABLE"]
+    assert rows["v1.apps"] == ["Local", "True"]
+    assert rows["v1beta1.metrics.k8s.io"] == ["kube-system/metrics-server", "True"]
+    raw = kubectl("get", "--raw", "/.well-known/openid-configuration")
+    assert raw.returncode == 0, raw.stderr
+    assert json.loads(raw.stdout)["issuer"] == "https://oidc.nordlys.example"
 
 
 @pytest.mark.slow

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 from residency.collect import CollectContext
 from residency.config import load_config
 from residency.sample import generate_estate
-from residency.sample.kube_objects import sample_cluster
+from residency.sample.kube_objects import Failure, sample_cluster
 from residency.sample.kubeapi import KubeAPIServer
 from residency.sweep import run_sweep
 from residency_kubernetes import KubernetesCollector, KubernetesOptions
@@ -61,6 +62,20 @@ def collect_directly(seed: int, scale: float) -> dict[str, pd.DataFrame]:
     return tables(SampleCollector("sample", options).collect(ctx()))
 
 
+SAMPLE_SERVER_HOST = "kube-prod.nordlys.example"
+
+
+def control_plane_flows(collected: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Flows from the cluster and its APIServices (the kinds whose flows the sample defines)."""
+    assets = collected["assets"]
+    ids = assets.loc[assets["kind"].isin(["cluster", "api_service"]), "asset_id"]
+    flows = collected["flows"]
+    flows = flows[flows["asset_id"].isin(ids)]
+    columns = ["asset_id", "channel", "endpoint", "host", "port", "evidence"]
+    frame = flows[columns].astype(object).sort_values(["asset_id", "channel"])
+    return frame.reset_index(drop=True)
+
+
 def canonical(assets: pd.DataFrame) -> pd.DataFrame:
     frame = assets[COMPARED].astype(object)
     frame = frame.where(frame.notna(), None)
@@ -79,7 +94,13 @@ def test_tables_over_http_equal_the_generated_ones(
     with KubeAPIServer.for_cluster(cluster, token=TOKEN) as server:
         over_http = collect_over_http(server, tmp_path_factory.mktemp("k"), page_size=37)
     direct = collect_directly(seed, scale)
-    pd.testing.assert_frame_equal(canonical(over_http["assets"]), canonical(direct["assets"]))
+    assets = over_http["assets"]
+    cluster = assets["kind"].eq("cluster")
+    # The cluster is named after the API server it was read from: here, the local endpoint.
+    assert assets.loc[cluster, "name"].tolist() == ["127.0.0.1"]
+    assets["name"] = assets["name"].where(~cluster, SAMPLE_SERVER_HOST)
+    pd.testing.assert_frame_equal(canonical(assets), canonical(direct["assets"]))
+    pd.testing.assert_frame_equal(control_plane_flows(over_http), control_plane_flows(direct))
     http_cov = over_http["coverage"].set_index("kind")["status"].astype(str)
     direct_cov = direct["coverage"].set_index("kind")["status"].astype(str)
     # Both see the same failing NetworkPolicy list; HTTP also lists kinds the sample has none of.
@@ -176,7 +197,7 @@ def test_namespace_scoped_mode_lists_only_those_namespaces(
 def test_the_shipped_cluster_role_grants_exactly_what_is_listed_and_no_secrets() -> None:
     import yaml
 
-    from residency_kubernetes import RESOURCES
+    from residency_kubernetes import RESOURCES, control_plane
 
     role = yaml.safe_load(
         (
@@ -186,10 +207,14 @@ def test_the_shipped_cluster_role_grants_exactly_what_is_listed_and_no_secrets()
     granted = {
         (group, resource)
         for rule in role["rules"]
-        for group in rule["apiGroups"]
+        for group in rule.get("apiGroups", [])
         for resource in rule["resources"]
         if set(rule["verbs"]) == {"get", "list"}
     }
+    paths = [rule for rule in role["rules"] if "nonResourceURLs" in rule]
+    assert [(r["nonResourceURLs"], r["verbs"]) for r in paths] == [
+        (list(control_plane.NON_RESOURCE_PATHS), ["get"])
+    ]
     listed = set()
     for resource in RESOURCES:
         parts = resource.path.strip("/").split("/")
@@ -237,3 +262,95 @@ def test_an_absent_snapshot_crd_is_not_found_and_a_forbidden_one_forbidden(
     with KubeAPIServer(cluster.objects, token=TOKEN, forbidden={key}) as server:
         classes, status = _snapshot_classes(server, tmp_path / "forbidden")
     assert (len(classes), status) == (0, "forbidden")
+
+
+def test_aggregated_api_services_and_the_cluster_with_its_external_issuer(
+    estate_and_server: tuple[object, KubeAPIServer], tmp_path: Path
+) -> None:
+    estate, server = estate_and_server
+    collected = collect_over_http(server, tmp_path)
+    assets, flows = collected["assets"], collected["flows"]
+    coverage = collected["coverage"].set_index("kind")
+    control_plane_node = estate.source("kube-prod").frames["api_service"]["parent_id"].iloc[0]  # type: ignore[attr-defined]
+    apis = assets[assets["kind"].eq("api_service")].set_index("name")
+    # The ten local APIServices (v1, v1.apps, …) are the apiserver itself: not assets.
+    assert sorted(apis.index) == ["v1alpha1.custom.metrics.k8s.io", "v1beta1.metrics.k8s.io"]
+    assert dict(apis.loc["v1beta1.metrics.k8s.io", "attributes"]) == {
+        "group": "metrics.k8s.io",
+        "version": "v1beta1",
+        "service": "kube-system/metrics-server",
+        "insecure_skip_tls_verify": "true",
+    }
+    assert set(apis["category"]) == {"control_plane"}
+    assert set(apis["parent_id"]) == {control_plane_node}
+    assert coverage.loc["api_service", ["status", "rows"]].tolist() == ["ok", 2]
+    # Only the adapter behind an ExternalName Service is a flow out of the cluster.
+    hooks = flows[flows["asset_id"].isin(apis["asset_id"])]
+    assert hooks[["channel", "host", "port"]].values.tolist() == [
+        ["webhook", "metrics-adapter.vendor.example", 443]
+    ]
+    assert hooks["asset_id"].iloc[0] == apis.loc["v1alpha1.custom.metrics.k8s.io", "asset_id"]
+
+    [cluster] = assets[assets["kind"].eq("cluster")].to_dict("records")
+    assert (cluster["asset_id"], cluster["name"]) == ("cluster:kube-prod", "127.0.0.1")
+    assert (cluster["category"], list(cluster["data_classes"])) == (
+        "control_plane",
+        ["technical", "administrative"],
+    )
+    assert cluster["parent_id"] == control_plane_node
+    assert dict(cluster["attributes"]) == {
+        "server": server.url,
+        "git_version": "v1.31.4",
+        "issuer": "https://oidc.nordlys.example",
+    }
+    assert coverage.loc["cluster", ["status", "rows"]].tolist() == ["ok", 1]
+    identity = flows[flows["channel"].eq("identity")]
+    assert identity[["asset_id", "endpoint", "host", "port"]].values.tolist() == [
+        ["cluster:kube-prod", "https://oidc.nordlys.example", "oidc.nordlys.example", 443]
+    ]
+
+
+@pytest.mark.parametrize(
+    ("served", "status", "issuer", "message"),
+    [
+        ({"issuer": None}, "not_found", None, "/.well-known/openid-configuration: 404"),
+        (
+            {"forbidden": {"/.well-known/openid-configuration"}},
+            "forbidden",
+            None,
+            'cannot get path "/.well-known/openid-configuration"',
+        ),
+        (
+            {"failing": {"/.well-known/openid-configuration": Failure()}},
+            "error",
+            None,
+            "/.well-known/openid-configuration: 500",
+        ),
+        (
+            {"forbidden": {"/version"}},
+            "forbidden",
+            "https://kubernetes.default.svc.cluster.local",
+            "/version: 403",
+        ),
+        ({}, "ok", "https://kubernetes.default.svc.cluster.local", None),
+    ],
+)
+def test_issuer_discovery_that_cannot_be_read_is_coverage_and_no_flow(
+    tmp_path: Path, served: dict[str, Any], status: str, issuer: str | None, message: str | None
+) -> None:
+    cluster = sample_cluster(generate_estate(5, 0.05))
+    with KubeAPIServer(cluster.objects, token=TOKEN, **served) as server:
+        collected = collect_over_http(server, tmp_path)
+    assets, flows = collected["assets"], collected["flows"]
+    [row] = collected["coverage"][collected["coverage"]["kind"].eq("cluster")].to_dict("records")
+    assert (row["status"], row["rows"]) == (status, 1)
+    if message is None:
+        assert pd.isna(row["error"])
+    else:
+        assert message in row["error"]
+    [found] = assets[assets["kind"].eq("cluster")].to_dict("records")
+    attributes = dict(found["attributes"])
+    assert attributes.get("issuer") == issuer
+    assert ("git_version" in attributes) == (served != {"forbidden": {"/version"}})
+    # Unknown or in-cluster issuer: never an identity flow, and never a crash.
+    assert not flows["channel"].eq("identity").any()

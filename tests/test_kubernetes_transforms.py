@@ -11,7 +11,13 @@ import pandas as pd
 import pytest
 import yaml
 
-from residency_kubernetes.control_plane import transform_config_maps, transform_webhooks
+from residency_kubernetes.control_plane import (
+    transform_api_services,
+    transform_cluster,
+    transform_config_maps,
+    transform_webhooks,
+)
+from residency_kubernetes.flows import api_service_flows, identity_flows
 from residency_kubernetes.network import (
     transform_ingresses,
     transform_network_policies,
@@ -384,3 +390,137 @@ def test_corefile_template_placeholder_is_unresolved() -> None:
     flows = corefile_forwards(corefile_maps(text))
     assert len(flows) == 1 and flows["host"].isna().all()
     assert "UPSTREAMNAMESERVER" in flows["evidence"].iloc[0]
+
+
+# APIServices as kube-apiserver serves them: a local one (registered by the apiserver at start),
+# metrics-server's (its release manifest, components.yaml, plus the defaulted port and the
+# status the aggregator writes) and prometheus-adapter's custom metrics API.
+LOCAL_APPS = {
+    "kind": "APIService",
+    "apiVersion": "apiregistration.k8s.io/v1",
+    "metadata": {
+        "name": "v1.apps",
+        "uid": "d1b7e0a4-3f7c-4c7e-9a55-0f3b1c2d4e5f",
+        "labels": {"kube-aggregator.kubernetes.io/automanaged": "onstart"},
+    },
+    "spec": {
+        "group": "apps",
+        "version": "v1",
+        "groupPriorityMinimum": 17800,
+        "versionPriority": 15,
+    },
+    "status": {"conditions": [{"type": "Available", "status": "True", "reason": "Local"}]},
+}
+METRICS_SERVER = {
+    "kind": "APIService",
+    "apiVersion": "apiregistration.k8s.io/v1",
+    "metadata": {
+        "name": "v1beta1.metrics.k8s.io",
+        "uid": "5c0a7d9e-2b1f-4a8c-9d3e-6f7a8b9c0d1e",
+        "labels": {"k8s-app": "metrics-server"},
+    },
+    "spec": {
+        "group": "metrics.k8s.io",
+        "groupPriorityMinimum": 100,
+        "insecureSkipTLSVerify": True,
+        "service": {"name": "metrics-server", "namespace": "kube-system", "port": 443},
+        "version": "v1beta1",
+        "versionPriority": 100,
+    },
+    "status": {"conditions": [{"type": "Available", "status": "True", "reason": "Passed"}]},
+}
+CUSTOM_METRICS = {
+    "kind": "APIService",
+    "apiVersion": "apiregistration.k8s.io/v1",
+    "metadata": {"name": "v1beta1.custom.metrics.k8s.io"},
+    "spec": {
+        "service": {"name": "prometheus-adapter", "namespace": "monitoring", "port": 6443},
+        "group": "custom.metrics.k8s.io",
+        "version": "v1beta1",
+        "caBundle": "LS0tLS1CRUdJTi==",
+        "groupPriorityMinimum": 100,
+        "versionPriority": 100,
+    },
+}
+
+
+def test_api_services_keep_only_aggregated_ones_and_flow_to_external_backends() -> None:
+    external = pd.DataFrame(
+        {"service": ["monitoring/prometheus-adapter"], "external_name": ["adapter.vendor.example"]}
+    )
+    frame = transform_api_services([LOCAL_APPS, METRICS_SERVER, CUSTOM_METRICS], "cp-0", external)
+    assert frame["name"].tolist() == ["v1beta1.metrics.k8s.io", "v1beta1.custom.metrics.k8s.io"]
+    rows = frame.set_index("name")
+    assert rows.loc["v1beta1.metrics.k8s.io", ["group", "version", "service"]].tolist() == [
+        "metrics.k8s.io",
+        "v1beta1",
+        "kube-system/metrics-server",
+    ]
+    assert rows["insecure_skip_tls_verify"].tolist() == ["true", "false"]
+    assert rows["asset_id"].tolist() == [
+        "5c0a7d9e-2b1f-4a8c-9d3e-6f7a8b9c0d1e",
+        "k8s:api_service//v1beta1.custom.metrics.k8s.io",  # read from a manifest: no uid
+    ]
+    assert set(rows["parent_id"]) == {"cp-0"} and rows["scope"].isna().all()
+    [flow] = api_service_flows(frame).to_dict("records")
+    assert (flow["channel"], flow["endpoint"], flow["host"], flow["port"]) == (
+        "webhook",
+        "https://adapter.vendor.example:6443",
+        "adapter.vendor.example",
+        6443,
+    )
+    assert flow["evidence"].startswith("APIService v1beta1.custom.metrics.k8s.io ")
+    only_local = transform_api_services([LOCAL_APPS], None, external.iloc[:0])
+    assert only_local.empty and api_service_flows(only_local).empty
+
+
+# What GET /.well-known/openid-configuration answers: kubeadm's default issuer, and an EKS
+# cluster's (its documented discovery URL form).
+KUBEADM_DISCOVERY = {
+    "issuer": "https://kubernetes.default.svc.cluster.local",
+    "jwks_uri": "https://172.18.0.2:6443/openid/v1/jwks",
+    "response_types_supported": ["id_token"],
+    "subject_types_supported": ["public"],
+    "id_token_signing_alg_values_supported": ["RS256"],
+}
+EKS_DISCOVERY = {
+    "issuer": "https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE",
+    "jwks_uri": "https://ip-10-0-1-12.eu-west-1.compute.internal:443/openid/v1/jwks",
+    "response_types_supported": ["id_token"],
+    "subject_types_supported": ["public"],
+    "id_token_signing_alg_values_supported": ["RS256"],
+}
+VERSION = {"major": "1", "minor": "31", "gitVersion": "v1.31.4", "platform": "linux/amd64"}
+
+
+def test_cluster_row_strips_the_server_url_and_flows_only_to_an_external_issuer() -> None:
+    server = "https://reader:s3cret@api.kube.example:6443/?token=abc"
+    frame = transform_cluster("prod", server, VERSION, EKS_DISCOVERY, "cp-0")
+    [row] = frame.to_dict("records")
+    assert row == {
+        "kind": "cluster",
+        "asset_id": "cluster:prod",
+        "name": "api.kube.example",
+        "scope": None,
+        "parent_id": "cp-0",
+        "server": "https://api.kube.example:6443/",
+        "git_version": "v1.31.4",
+        "issuer": EKS_DISCOVERY["issuer"],
+    }
+    [flow] = identity_flows(frame).to_dict("records")
+    assert (flow["asset_id"], flow["channel"], flow["host"], flow["port"]) == (
+        "cluster:prod",
+        "identity",
+        "oidc.eks.eu-west-1.amazonaws.com",
+        443,
+    )
+    in_cluster = transform_cluster("lab", "https://10.96.0.1:443", VERSION, KUBEADM_DISCOVERY, None)
+    assert in_cluster["issuer"].tolist() == ["https://kubernetes.default.svc.cluster.local"]
+    assert identity_flows(in_cluster).empty
+    # The issuer may be the API server's own address: no flow out either.
+    own = transform_cluster(
+        "x", "https://api.kube.example:6443", {}, {"issuer": "https://api.kube.example:6443"}, None
+    )
+    assert identity_flows(own).empty
+    unread = transform_cluster("y", "https://api.kube.example:6443", {}, {}, None)
+    assert unread[["git_version", "issuer"]].isna().all(axis=None) and identity_flows(unread).empty

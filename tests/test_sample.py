@@ -36,7 +36,14 @@ def test_scale_grows_rows_without_changing_shape() -> None:
 
 # Kinds whose identity the API gives as a name, not a generated UUID: Nova/Cinder zones,
 # Keystone's default domain and IdPs, Swift containers (account/name), Keystone projects (hex).
-NAMED_IDS = {"availability_zone", "domain", "identity_provider", "object_container", "project"}
+NAMED_IDS = {
+    "availability_zone",
+    "cluster",
+    "domain",
+    "identity_provider",
+    "object_container",
+    "project",
+}
 
 
 def test_identifiers_are_unique_within_a_source_and_uuids_where_generated() -> None:

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
@@ -80,6 +80,7 @@ class _State:
 
     nodes: pd.DataFrame
     volumes: pd.DataFrame
+    external_names: pd.DataFrame  # ExternalName Services (service, external_name)
     stored_on: str | None = None
     unreachable: str | None = None  # once the server does not answer, stop asking
 
@@ -93,6 +94,16 @@ def _nodes(items: list[dict[str, Any]], state: _State) -> pd.DataFrame:
 def _volumes(items: list[dict[str, Any]], state: _State) -> pd.DataFrame:
     frame = storage.transform_volumes(items)
     state.volumes = pd.concat([state.volumes, frame[["name", "asset_id"]]], ignore_index=True)
+    return frame
+
+
+def _services(items: list[dict[str, Any]], state: _State) -> pd.DataFrame:
+    frame = network.transform_services(items, state.stored_on)
+    named = frame.dropna(subset=["external_name"])
+    named = pd.DataFrame(
+        {"service": named["scope"] + "/" + named["name"], "external_name": named["external_name"]}
+    )
+    state.external_names = pd.concat([state.external_names, named], ignore_index=True)
     return frame
 
 
@@ -160,9 +171,20 @@ RESOURCES: tuple[Resource, ...] = (
         "service",
         "/api/v1/services",
         True,
-        lambda items, state: network.transform_services(items, state.stored_on),
+        _services,
         tuple(network.SERVICE_ATTRIBUTES),
         flows.external_name_flows,
+    ),
+    # After services: an aggregated API's backend may be an ExternalName Service.
+    Resource(
+        "api_service",
+        "/apis/apiregistration.k8s.io/v1/apiservices",
+        False,
+        lambda items, state: control_plane.transform_api_services(
+            items, state.stored_on, state.external_names
+        ),
+        tuple(control_plane.API_SERVICE_ATTRIBUTES),
+        flows.api_service_flows,
     ),
     Resource(
         "ingress",
@@ -270,12 +292,14 @@ class KubernetesCollector:
                 columns=["name", "asset_id", "region", "zone", "provider", "control_plane"]
             ),
             volumes=pd.DataFrame(columns=["name", "asset_id"]),
+            external_names=pd.DataFrame(columns=["service", "external_name"]),
         )
         coverage: list[dict[str, Any]] = []
         for resource in RESOURCES:
             if resource.kind != "node" and state.stored_on is None and not state.nodes.empty:
                 state.stored_on = _control_plane_node(state.nodes)
             yield from self._collect_resource(resource, lister, state, coverage, ctx)
+        yield from self._collect_cluster(lister, state, coverage, ctx)
         yield coverage_batch(
             _merge_coverage(coverage), source=self.source, observed_at=ctx.observed_at
         )
@@ -324,6 +348,53 @@ class KubernetesCollector:
                 if exc.unreachable:
                     state.unreachable = f"not listed: {exc.message}"
             coverage.append(coverage_row(resource.kind, status, rows, started, error))
+
+    def _collect_cluster(
+        self, lister: Lister, state: _State, coverage: list[dict[str, Any]], ctx: CollectContext
+    ) -> Iterator[Batch]:
+        """The cluster as one asset, from ``/version`` and the service-account issuer discovery
+        document, with an ``identity`` flow to an issuer outside the cluster. A path that cannot
+        be read makes the ``cluster`` coverage row forbidden, not_found or error (the worst
+        wins); the asset is still recorded, without what that path would have said."""
+        if state.unreachable is not None:
+            coverage.append(
+                coverage_row("cluster", "error", 0, time.perf_counter(), state.unreachable)
+            )
+            return
+        started = time.perf_counter()
+        documents: dict[str, dict[str, Any]] = {}
+        failures: list[ListError] = []
+        for path in control_plane.NON_RESOURCE_PATHS:
+            try:
+                documents[path] = lister.get(path)
+            except ListError as exc:
+                failures.append(ListError(exc.status, f"{path}: {exc.message}"))
+        frame = control_plane.transform_cluster(
+            self.source,
+            getattr(lister.api.configuration, "host", None),
+            documents.get(control_plane.VERSION, {}),
+            documents.get(control_plane.ISSUER_DISCOVERY, {}),
+            state.stored_on,
+        )
+        # One row, the worst read's status: a 404 on the discovery path is not_found even
+        # though /version answered (the merge of list rows would let ok win over it).
+        worst = max(failures, key=lambda e: _FAILURE_RANK.get(e.status, 0), default=None)
+        status = "ok" if worst is None else worst.status
+        error = "; ".join(e.message for e in failures) or None
+        coverage.append(coverage_row("cluster", status, len(frame), started, error))
+        yield assets_batch(
+            frame,
+            source=self.source,
+            platform="kubernetes",
+            observed_at=ctx.observed_at,
+            attributes=control_plane.CLUSTER_ATTRIBUTES,
+        )
+        declared = flows.identity_flows(frame)
+        if len(declared):
+            yield flows_batch(declared, source=self.source, observed_at=ctx.observed_at)
+
+
+_FAILURE_RANK: Final = {"not_found": 1, "forbidden": 2, "error": 3}
 
 
 def _control_plane_node(frame: pd.DataFrame) -> str | None:

@@ -56,6 +56,17 @@ class Lister:
         query: list[tuple[str, Any]] = [("limit", self.page_size)]
         if token:
             query.append(("continue", token))
+        return self._call(path, query)
+
+    def get(self, path: str) -> dict[str, Any]:
+        """One object at ``path`` (``/version``, the issuer discovery document), classified
+        and retried as a list page is."""
+        try:
+            return self._call(path, [])
+        except ApiException as exc:  # 410 Gone has no meaning outside a list
+            raise ListError("error", _status_message(exc)) from None
+
+    def _call(self, path: str, query: list[tuple[str, Any]]) -> dict[str, Any]:
         attempt = 0
         while True:
             try:

@@ -1,4 +1,5 @@
-"""Control-plane links: admission webhooks and configuration (ConfigMaps)."""
+"""Control-plane links: the cluster itself (version, service-account issuer), admission
+webhooks, aggregated API servers (APIServices) and configuration (ConfigMaps)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,18 @@ from typing import Any, Final
 import pandas as pd
 
 from residency.endpoints import split_endpoints
-from residency_kubernetes.fields import Items, elements, label, object_rows, per_object
+from residency_kubernetes.fields import Items, column, elements, label, object_rows, per_object
 
 __all__ = [
+    "API_SERVICE_ATTRIBUTES",
+    "CLUSTER_ATTRIBUTES",
     "CONFIG_MAP_ATTRIBUTES",
+    "ISSUER_DISCOVERY",
+    "NON_RESOURCE_PATHS",
+    "VERSION",
     "WEBHOOK_ATTRIBUTES",
+    "transform_api_services",
+    "transform_cluster",
     "transform_config_maps",
     "transform_webhooks",
 ]
@@ -24,6 +32,14 @@ WEBHOOK_ATTRIBUTES: Final = [
     "webhook_services",
 ]
 CONFIG_MAP_ATTRIBUTES: Final[list[str]] = []
+API_SERVICE_ATTRIBUTES: Final = ["group", "version", "service", "insecure_skip_tls_verify"]
+CLUSTER_ATTRIBUTES: Final = ["server", "git_version", "issuer"]
+# The non-resource paths the collector reads (kube-apiserver serves both to the service
+# accounts the built-in roles system:public-info-viewer and
+# system:service-account-issuer-discovery are bound to).
+VERSION: Final = "/version"
+ISSUER_DISCOVERY: Final = "/.well-known/openid-configuration"
+NON_RESOURCE_PATHS: Final = (VERSION, ISSUER_DISCOVERY)
 
 
 def _url_hosts(urls: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -86,3 +102,56 @@ def transform_config_maps(
         parent_id=stored_on,
         corefile=label(page, "Corefile", where="data"),
     )
+
+
+def transform_api_services(
+    items: Sequence[Mapping[str, Any]], stored_on: str | None, external_names: pd.DataFrame
+) -> pd.DataFrame:
+    """Aggregated APIServices: those with a ``spec.service`` (an extension API server the
+    apiserver proxies requests to). Local ones (``v1.apps``) are the apiserver itself and
+    not assets. ``external_names`` (``service`` as ``namespace/name``, ``external_name``)
+    are the ExternalName Services listed so far; a backend among them gets its external host
+    in ``external_name`` (kept for the flow, not stored) with ``service_port``."""
+    page = Items(items)
+    service = column(page, "spec.service.namespace").str.cat(
+        column(page, "spec.service.name"), sep="/"
+    )
+    targets = external_names.drop_duplicates("service").set_index("service")["external_name"]
+    rows = object_rows(
+        page,
+        "api_service",
+        parent_id=stored_on,
+        group=column(page, "spec.group"),
+        version=column(page, "spec.version"),
+        service=service,
+        insecure_skip_tls_verify=column(page, "spec.insecureSkipTLSVerify").fillna("false"),
+        external_name=service.map(targets),
+        service_port=column(page, "spec.service.port"),
+    )
+    return rows[rows["service"].notna()].reset_index(drop=True)
+
+
+def transform_cluster(
+    source: str,
+    server: str | None,
+    version: Mapping[str, Any],
+    discovery: Mapping[str, Any],
+    stored_on: str | None,
+) -> pd.DataFrame:
+    """The cluster as one asset: its API server (from the kubeconfig, without userinfo or
+    query), the release ``/version`` reports and the service-account token issuer its
+    ``/.well-known/openid-configuration`` names (None where those could not be read)."""
+    endpoints = split_endpoints(pd.Series([server, discovery.get("issuer")], dtype=object))
+    frame = pd.DataFrame(
+        {
+            "kind": ["cluster"],
+            "asset_id": [f"cluster:{source}"],
+            "name": [endpoints["host"].iloc[0]],
+            "scope": [None],
+            "parent_id": [stored_on],
+            "server": [endpoints["endpoint"].iloc[0]],
+            "git_version": [version.get("gitVersion")],
+            "issuer": [endpoints["endpoint"].iloc[1]],
+        }
+    )
+    return frame.astype(object).where(frame.notna(), None)

@@ -1,4 +1,5 @@
-"""Where data leaves the cluster's objects for: registries, webhooks, external names.
+"""Where data leaves the cluster's objects for: registries, webhooks, aggregated API servers,
+external names and the service-account token issuer.
 
 Each function takes asset rows a transform produced and returns declared flow rows; the
 endpoints are split by :func:`residency.endpoints.split_endpoints`, so no userinfo, query
@@ -15,8 +16,10 @@ import pandas as pd
 from residency.endpoints import split_endpoints
 
 __all__ = [
+    "api_service_flows",
     "external_name_flows",
     "flow_rows",
+    "identity_flows",
     "registry_flows",
     "registry_of",
     "webhook_flows",
@@ -29,6 +32,8 @@ _IMAGE: Final = (
     r"^(?:(?P<registry>[^/]*[.:][^/]*|localhost)/)?(?P<repository>[^@]+?)(?::[^/:@]+)?(?:@.+)?$"
 )
 DOCKER_HUB: Final = "docker.io"
+# Names of the cluster's own API server from inside it: an issuer there is not a flow out.
+IN_CLUSTER: Final = r"^kubernetes(?:\.default(?:\.svc(?:\..*)?)?)?$"
 
 
 def registry_of(images: pd.Series) -> pd.Series:
@@ -109,3 +114,33 @@ def external_name_flows(services: pd.DataFrame) -> pd.DataFrame:
     return flow_rows(
         external["asset_id"], "egress", split_endpoints(external["external_name"]), evidence
     )
+
+
+def api_service_flows(api_services: pd.DataFrame) -> pd.DataFrame:
+    """One ``webhook`` flow per aggregated APIService whose backing Service is an ExternalName:
+    the apiserver forwards the requests (objects included) of that API group to that host."""
+    external = api_services.dropna(subset=["external_name"])
+    if external.empty:
+        return _empty()
+    port = external["service_port"].fillna("443")
+    endpoints = split_endpoints("https://" + external["external_name"] + ":" + port)
+    evidence = (
+        "APIService "
+        + external["name"]
+        + " is served through an ExternalName Service at "
+        + endpoints["endpoint"].fillna(external["external_name"])
+    )
+    return flow_rows(external["asset_id"], "webhook", endpoints, evidence)
+
+
+def identity_flows(clusters: pd.DataFrame) -> pd.DataFrame:
+    """One ``identity`` flow per cluster whose service-account token issuer is outside it
+    (relying parties fetch its keys there; an issuer ``kubernetes.default.svc…`` or the API
+    server's own host is the cluster itself)."""
+    issuers = split_endpoints(clusters["issuer"])
+    inside = issuers["host"].str.match(IN_CLUSTER, na=False) | issuers["host"].eq(clusters["name"])
+    keep = (clusters["issuer"].notna() & ~inside).to_numpy()
+    if not keep.any():
+        return _empty()
+    evidence = "GET /.well-known/openid-configuration: issuer " + clusters["issuer"][keep]
+    return flow_rows(clusters["asset_id"][keep], "identity", issuers[keep], evidence)

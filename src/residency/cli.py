@@ -298,12 +298,7 @@ def demo(
     ]
     with contextlib.ExitStack() as stack:
         server = stack.enter_context(
-            KubeAPIServer(
-                cluster.objects,
-                token=secrets.token_urlsafe(24),
-                forbidden=cluster.forbidden,
-                failing=cluster.failing,
-            )
+            KubeAPIServer.for_cluster(cluster, token=secrets.token_urlsafe(24))
         )
         kubeconfig = server.write_kubeconfig(output / "kubeconfig")
         clouds_yaml = output / "clouds.yaml"

@@ -713,7 +713,32 @@ def _ovh(rng: np.random.Generator, ids: _Ids, scale: float) -> SampleSource:
     )
 
 
-_CLUSTER_SCOPED: Final = ("storage_class", "webhook", "volume_snapshot_class", "certificate_issuer")
+# Kinds whose Kubernetes objects are cluster-scoped (no namespace).
+CLUSTER_SCOPED: Final = (
+    "storage_class",
+    "webhook",
+    "volume_snapshot_class",
+    "certificate_issuer",
+    "api_service",
+    "cluster",
+)
+_KUBE_VERSION: Final = "v1.31.4"
+_KUBE_SERVER: Final = "https://kube-prod.nordlys.example:6443"
+# The cluster's service-account tokens are issued as an external OIDC issuer (its discovery
+# document hosted outside the cluster), so relying parties fetch its keys there.
+_KUBE_ISSUER: Final = "https://oidc.nordlys.example"
+# Aggregated APIs: metrics-server in the cluster, and a vendor's custom-metrics adapter that
+# the apiserver reaches through an ExternalName Service (it receives the requests' objects).
+_API_SERVICES: Final = pd.DataFrame(
+    {
+        "name": ["v1alpha1.custom.metrics.k8s.io", "v1beta1.metrics.k8s.io"],
+        "group": ["custom.metrics.k8s.io", "metrics.k8s.io"],
+        "version": ["v1alpha1", "v1beta1"],
+        "service": ["kube-system/metrics-adapter", "kube-system/metrics-server"],
+        "insecure_skip_tls_verify": ["false", "true"],
+    }
+)
+_EXTERNAL_NAMES: Final = {"metrics-adapter": "metrics-adapter.vendor.example"}
 
 
 def _kube(rng: np.random.Generator, ids: _Ids, scale: float, nordlys: SampleSource) -> SampleSource:
@@ -772,7 +797,7 @@ def _kube(rng: np.random.Generator, ids: _Ids, scale: float, nordlys: SampleSour
     )
     nodes = pd.concat([nodes_os, nodes_aws, nodes_edge], ignore_index=True)
     nodes["host"] = nodes["name"]
-    nodes["kubelet_version"] = "v1.31.4"
+    nodes["kubelet_version"] = _KUBE_VERSION
 
     namespaces = np.array(["shop", "payments", "analytics", "monitoring", "kube-system"])
     n_pods = max(_count(600, scale), len(nodes))
@@ -834,7 +859,14 @@ def _kube(rng: np.random.Generator, ids: _Ids, scale: float, nordlys: SampleSour
 
     small = {
         "storage_class": ["csi-cinder-fra1", "csi-cinder-ams1"],
-        "service": ["shop-web", "payments-api", "grafana", "prometheus"],
+        "service": [
+            "shop-web",
+            "payments-api",
+            "grafana",
+            "prometheus",
+            "metrics-server",
+            "metrics-adapter",
+        ],
         "ingress": ["shop", "grafana"],
         "config_map": ["fluent-bit-config", "otel-collector-config", "coredns"],
         "webhook": ["cert-manager-webhook", "policy-validator"],
@@ -850,13 +882,28 @@ def _kube(rng: np.random.Generator, ids: _Ids, scale: float, nordlys: SampleSour
     }
     for kind, names in small.items():
         # Storage and snapshot classes and webhook configurations are cluster-scoped.
-        scope = None if kind in _CLUSTER_SCOPED else "kube-system"
+        scope = None if kind in CLUSTER_SCOPED else "kube-system"
         frames[kind] = _frame(kind, len(names), ids, name=np.array(names), scope=scope)
+    frames["service"]["external_name"] = frames["service"]["name"].map(_EXTERNAL_NAMES)
+    frames["api_service"] = _frame("api_service", len(_API_SERVICES), ids, scope=None)
+    frames["api_service"][_API_SERVICES.columns] = _API_SERVICES.to_numpy()
     # API objects live in etcd on the control-plane nodes: that is where they are stored.
     # The collector cannot tell which member holds what, so it names the first by name.
     control_plane = nodes[nodes["pool"].eq("control-plane")].sort_values("name")
-    for kind in (*small, "workload"):
+    for kind in (*small, "workload", "api_service"):
         frames[kind]["parent_id"] = control_plane["asset_id"].iloc[0]
+    frames["cluster"] = pd.DataFrame(
+        {
+            "kind": ["cluster"],
+            "asset_id": ["cluster:kube-prod"],
+            "name": [split_endpoints(pd.Series([_KUBE_SERVER]))["host"].iloc[0]],
+            "scope": [None],
+            "parent_id": [control_plane["asset_id"].iloc[0]],
+            "server": [_KUBE_SERVER],
+            "git_version": [_KUBE_VERSION],
+            "issuer": [_KUBE_ISSUER],
+        }
+    )
     # Velero backs the cluster up to a bucket at AWS us-east-1 (a declared backup flow out of
     # the area); where the bucket is, is the region its BackupStorageLocation names.
     frames["backup_location"] = _frame(
@@ -867,10 +914,38 @@ def _kube(rng: np.random.Generator, ids: _Ids, scale: float, nordlys: SampleSour
         name="kube-prod",
         platform="kubernetes",
         provider=None,
-        auth_url="https://kube-prod.nordlys.example:6443",
+        auth_url=_KUBE_SERVER,
         regions={"fra1": ["fra1-a", "fra1-b"], "ams1": ["ams1-a"]},
         frames=frames,
         faults={(None, "network_policy"): ("error", "timed out after 3 attempts (30 s each)")},
+        flows=_kube_flows(frames),
+    )
+
+
+def _kube_flows(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The cluster's control-plane flows: the issuer its service-account discovery names, and
+    the aggregated APIs served through ExternalName Services."""
+    services = frames["service"].dropna(subset=["external_name"])
+    targets = pd.Series(
+        services["external_name"].to_numpy(),
+        index=services["scope"].astype(str) + "/" + services["name"].astype(str),
+    )
+    apis = frames["api_service"]
+    external = apis.assign(url="https://" + apis["service"].map(targets) + ":443").dropna(
+        subset=["url"]
+    )
+    discovery = frames["cluster"].assign(name="GET /.well-known/openid-configuration")
+    return pd.concat(
+        [
+            _url_flows(discovery, "issuer", "identity", "{}: issuer {}"),
+            _url_flows(
+                external,
+                "url",
+                "webhook",
+                "APIService {} is served through an ExternalName Service at {}",
+            ),
+        ],
+        ignore_index=True,
     )
 
 

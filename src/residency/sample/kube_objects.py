@@ -27,7 +27,7 @@ from typing import Any, Final, NamedTuple
 import numpy as np
 import pandas as pd
 
-from residency.sample import Estate, SampleSource
+from residency.sample import CLUSTER_SCOPED, Estate, SampleSource
 
 __all__ = [
     "CLUSTER_SOURCE",
@@ -131,6 +131,14 @@ RESOURCES: Final[tuple[ResourceType, ...]] = (
         False,
         categories=("api-extensions",),
     ),
+    ResourceType(
+        "apiregistration.k8s.io",
+        "v1",
+        "apiservices",
+        "APIService",
+        False,
+        categories=("api-extensions",),
+    ),
     ResourceType("apps", "v1", "daemonsets", "DaemonSet", True, ("ds",), ("all",)),
     ResourceType("apps", "v1", "deployments", "Deployment", True, ("deploy",), ("all",)),
     ResourceType("apps", "v1", "replicasets", "ReplicaSet", True, ("rs",), ("all",)),
@@ -207,6 +215,7 @@ class SampleCluster:
     resource_version: int
     forbidden: frozenset[str] = frozenset()
     failing: Mapping[str, Failure] = field(default_factory=dict)
+    issuer: str | None = None  # the service-account issuer its discovery document names
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -1169,6 +1178,8 @@ _SERVICES: Final[Mapping[str, tuple[str, int, int, str]]] = {
     "payments-api": ("ClusterIP", 443, 8443, "https"),
     "grafana": ("LoadBalancer", 80, 3000, "http"),
     "prometheus": ("ClusterIP", 9090, 9090, "web"),
+    "metrics-server": ("ClusterIP", 443, 10250, "https"),
+    "metrics-adapter": ("ExternalName", 443, 443, "https"),
 }
 
 
@@ -1214,13 +1225,17 @@ def _render_services(
         spec |= {"sessionAffinity": "None", "ipFamilies": ["IPv4"], "ipFamilyPolicy": "SingleStack"}
         status: dict[str, Any] = {"loadBalancer": {}}
         annotations: dict[str, str] = {}
-        if kind == "LoadBalancer":
+        if kind == "ExternalName":  # a DNS alias: no selector, no cluster IP
+            spec = {"ports": [port_spec], "type": kind, "externalName": str(row.external_name)}
+            spec["sessionAffinity"] = "None"
+        elif kind == "LoadBalancer":
             port_spec["nodePort"] = 30000 + (k * 977) % 2767
             spec |= {"externalTrafficPolicy": "Cluster", "allocateLoadBalancerNodePorts": True}
             address = public[k % len(public)]
             status = {"loadBalancer": {"ingress": [{"ip": address, "ipMode": "VIP"}]}}
             annotations["loadbalancer.openstack.org/load-balancer-address"] = address
-        spec["internalTrafficPolicy"] = "Cluster"
+        if kind != "ExternalName":
+            spec["internalTrafficPolicy"] = "Cluster"
         body = {
             "kind": "Service",
             "apiVersion": "v1",
@@ -1279,6 +1294,86 @@ def _render_services(
         }
         out["ingresses.networking.k8s.io"].append(_obj(ns, name, body))
     return {key: _sorted(objs) for key, objs in out.items()}
+
+
+# kube-apiserver's priorities for its built-in groups (group minimum, version); CRD groups
+# get (1000, 100), aggregated ones what their manifest says.
+_LOCAL_PRIORITY: Final[Mapping[str, tuple[int, int]]] = {
+    "": (18000, 1),
+    "apiregistration.k8s.io": (18000, 15),
+    "apps": (17800, 15),
+    "batch": (17400, 15),
+    "networking.k8s.io": (17200, 15),
+    "storage.k8s.io": (16800, 15),
+    "admissionregistration.k8s.io": (16700, 15),
+}
+_API_SERVICE: Final = "apiservices.apiregistration.k8s.io"
+
+
+def _render_api_services(src: SampleSource, versions: _Versions) -> dict[str, list[KubeObject]]:
+    """One APIService per group version: local ones (the apiserver's own groups and installed
+    CRDs, registered by the apiserver itself) and the estate's aggregated ones, which name the
+    Service of the extension API server that the apiserver proxies to."""
+    locals_ = sorted({(r.group, r.version) for r in RESOURCES})
+    out: list[KubeObject] = []
+    for (group, version), rv in zip(locals_, versions.take(len(locals_)), strict=True):
+        name = f"{version}.{group}" if group else version
+        group_priority, version_priority = _LOCAL_PRIORITY.get(group, (1000, 100))
+        managed = "onstart" if group in _LOCAL_PRIORITY else "true"
+        spec: dict[str, Any] = {"group": group} if group else {}
+        spec |= {"version": version, "groupPriorityMinimum": group_priority}
+        spec["versionPriority"] = version_priority
+        body = {
+            "kind": "APIService",
+            "apiVersion": "apiregistration.k8s.io/v1",
+            "metadata": {
+                "name": name,
+                "uid": _uid("apiservice", name),
+                "resourceVersion": str(rv),
+                "creationTimestamp": _stamps([0 if managed == "onstart" else 4000])[0],
+                "labels": {"kube-aggregator.kubernetes.io/automanaged": managed},
+            },
+            "spec": spec,
+            "status": {
+                "conditions": [_available("Local", "Local APIServices are always available")]
+            },
+        }
+        out.append(_obj("", name, body))
+    aggregated = src.frames["api_service"]
+    created = _stamps(np.arange(len(aggregated)) * 97 + 3 * 86400)
+    for k, (row, rv) in enumerate(
+        zip(aggregated.itertuples(index=False), versions.take(len(aggregated)), strict=True)
+    ):
+        namespace, _, service = str(row.service).partition("/")
+        spec = {
+            "service": {"namespace": namespace, "name": service, "port": 443},
+            "group": str(row.group),
+            "version": str(row.version),
+        }
+        if row.insecure_skip_tls_verify == "true":
+            spec["insecureSkipTLSVerify"] = True
+        spec |= {"groupPriorityMinimum": 100, "versionPriority": 100}
+        body = {
+            "kind": "APIService",
+            "apiVersion": "apiregistration.k8s.io/v1",
+            "metadata": _meta(
+                row, None, rv, created[k], labels={"app.kubernetes.io/name": service}
+            ),
+            "spec": spec,
+            "status": {"conditions": [_available("Passed", "all checks passed")]},
+        }
+        out.append(_obj("", str(row.name), body))
+    return {_API_SERVICE: _sorted(out)}
+
+
+def _available(reason: str, message: str) -> dict[str, str]:
+    return {
+        "type": "Available",
+        "status": "True",
+        "lastTransitionTime": _stamps([60])[0],
+        "reason": reason,
+        "message": message,
+    }
 
 
 _FLUENT_BIT: Final = """\
@@ -1620,12 +1715,10 @@ def _render(estate: Estate, source: str) -> tuple[dict[str, list[KubeObject]], i
     out: dict[str, list[KubeObject]] = {r.key: [] for r in RESOURCES}
     pod_namespaces = sorted(frames["pod"]["scope"].astype(str).unique().tolist())
     owners = _owners(frames["workload"], pod_namespaces)
-    # the frames give them a scope anyway
-    cluster_scoped = {"storage_class", "webhook", "volume_snapshot_class", "certificate_issuer"}
     namespaces = {
         str(ns)
         for kind, frame in frames.items()
-        if "scope" in frame and kind not in cluster_scoped
+        if "scope" in frame and kind not in CLUSTER_SCOPED
         for ns in frame["scope"].unique()
     }
     # In creation order: namespaces and nodes first, pods and their controllers last.
@@ -1634,6 +1727,7 @@ def _render(estate: Estate, source: str) -> tuple[dict[str, list[KubeObject]], i
     out |= _render_config(src, versions)
     out |= _render_storage(estate, src, versions)
     out |= _render_services(estate, src, versions)
+    out |= _render_api_services(src, versions)
     pods, pod_owner = _render_pods(frames["pod"], facts, owners, versions, estate.seed)
     out |= _render_workloads(frames["workload"], frames["pod"], pod_owner, owners, versions)
     out["pods"] = _sorted(pods)
@@ -1666,7 +1760,8 @@ def sample_cluster(estate: Estate, source: str = CLUSTER_SOURCE) -> SampleCluste
             forbidden.add(key)
         else:
             failing[key] = Failure()
-    return SampleCluster(objects, revision, frozenset(forbidden), failing)
+    issuer = str(estate.source(source).frames["cluster"]["issuer"].iloc[0])
+    return SampleCluster(objects, revision, frozenset(forbidden), failing, issuer)
 
 
 # The estate's fault kinds that have no frame, and the resource they concern.

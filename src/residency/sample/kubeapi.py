@@ -1,13 +1,17 @@
 """A read-only Kubernetes API endpoint on 127.0.0.1 that serves pre-serialised objects.
 
 It answers like kube-apiserver for what a collector and ``kubectl`` read: version and
-discovery (legacy and aggregated), lists cluster-wide and per namespace with ``limit`` and
-``continue`` (opaque etcd-style tokens, 410 Expired once the revision they carry has been
-compacted away), ``remainingItemCount``, label and field selectors, GET by name, the
-``Table`` rendering kubectl asks for, bearer-token authentication (401), forbidden resources
-(403) and failing ones (500, optionally after a hang). Every error is a ``Status`` object
-with the messages kube-apiserver uses. It speaks HTTPS with a throw-away cluster CA, as
-kubectl sends a bearer token only over TLS; the kubeconfig it writes trusts that CA.
+discovery (legacy and aggregated), service-account issuer discovery
+(``/.well-known/openid-configuration`` and its ``/openid/v1/jwks``), lists cluster-wide and
+per namespace with ``limit`` and ``continue`` (opaque etcd-style tokens, 410 Expired once the
+revision they carry has been compacted away), ``remainingItemCount``, label and field
+selectors, GET by name, the ``Table`` rendering kubectl asks for, bearer-token
+authentication (401), forbidden resources and paths (403) and failing ones (500, optionally
+after a hang). Every error is a ``Status`` object with the messages kube-apiserver uses. It
+speaks HTTPS with a throw-away cluster CA, as kubectl sends a bearer token only over TLS;
+the kubeconfig it writes trusts that CA. APIServices are served as objects; the groups of
+aggregated ones are not proxied (their discovery is absent, as while their backends are
+unreachable).
 
 Lists are held in etcd-key order and pages are slices of that order joined as bytes: no
 request re-sorts or re-serialises an object. The server is the standard library's threading
@@ -27,6 +31,8 @@ import bisect
 import collections
 import contextlib
 import datetime as dt
+import functools
+import hashlib
 import hmac
 import itertools
 import json
@@ -63,6 +69,11 @@ __all__ = ["KubeAPI", "KubeAPIServer", "Response", "ServingCertificate", "write_
 JSON: Final = "application/json"
 TABLE: Final = "application/json;as=Table;v=v1;g=meta.k8s.io"
 DISCOVERY_V2: Final = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
+JWK_SET: Final = "application/jwk-set+json"
+ISSUER_DISCOVERY: Final = "/.well-known/openid-configuration"
+JWKS: Final = "/openid/v1/jwks"
+# kubeadm's default --service-account-issuer: the cluster's own API server, from inside it.
+IN_CLUSTER_ISSUER: Final = "https://kubernetes.default.svc.cluster.local"
 VERBS: Final = ("get", "list")
 
 
@@ -427,6 +438,8 @@ def _service_cells(o: Mapping[str, Any]) -> list[Any]:
     kind = _get(o, "spec.type", "ClusterIP")
     ingress = _get(o, "status.loadBalancer.ingress", []) or []
     external = ",".join(i.get("ip") or i.get("hostname", "") for i in ingress)
+    if kind == "ExternalName":
+        external = _get(o, "spec.externalName", "")
     if kind == "LoadBalancer" and not external:
         external = "<pending>"
     ports = ",".join(
@@ -549,6 +562,17 @@ def _config_map_cells(o: Mapping[str, Any]) -> list[Any]:
     return [o["metadata"]["name"], data, _age(o)]
 
 
+def _api_service_cells(o: Mapping[str, Any]) -> list[Any]:
+    service = _get(o, "spec.service")
+    conditions = _get(o, "status.conditions", []) or []
+    available = next((c for c in conditions if c.get("type") == "Available"), None)
+    shown = "Unknown" if available is None else str(available.get("status"))
+    if available is not None and shown != "True":
+        shown += f" ({available.get('reason', '')})"
+    backend = "Local" if not service else f"{service['namespace']}/{service['name']}"
+    return [o["metadata"]["name"], backend, shown, _age(o)]
+
+
 _SET_WIDE: Final = "Containers,Images,Selector"
 _PRINTERS: Final[Mapping[str, _Printer]] = {
     "pods": (
@@ -625,6 +649,10 @@ _PRINTERS: Final[Mapping[str, _Printer]] = {
             _age(o),
         ],
     ),
+    "apiservices.apiregistration.k8s.io": (
+        _columns("Name,Service,Available,Age"),
+        _api_service_cells,
+    ),
     "validatingwebhookconfigurations.admissionregistration.k8s.io": (
         _columns("Name,Webhooks,Age", integers="Webhooks"),
         _webhook_cells,
@@ -700,6 +728,7 @@ class KubeAPI:
         resource_version: int | None = None,
         version: Mapping[str, str] = SERVER_VERSION,
         resources: Sequence[ResourceType] = RESOURCES,
+        issuer: str | None = IN_CLUSTER_ISSUER,
     ) -> None:
         unknown = set(objects) - {r.key for r in resources}
         if unknown:
@@ -709,6 +738,7 @@ class KubeAPI:
         self.forbidden = frozenset(forbidden)
         self.failing = dict(failing or {})
         self.version = dict(version)
+        self.issuer = issuer  # None: a server without issuer discovery (404, as before 1.21)
         self.server_address = "127.0.0.1:6443"
         self.collections = {r.key: _Collection(r, objects.get(r.key, ())) for r in resources}
         self._routes = {(r.group_version, r.resource): self.collections[r.key] for r in resources}
@@ -741,8 +771,8 @@ class KubeAPI:
             return status_response(401, "Unauthorized", "Unauthorized")
         query = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
         accept = headers.get("Accept") or ""
-        if path == "/version":
-            return _json(200, self.version)
+        if path in (*_NON_RESOURCE, JWKS):
+            return self._non_resource(path)
         parts = path.strip("/").split("/")
         if parts[0] == "api":
             prefix, rest = ("v1", parts[2:]) if len(parts) > 1 else (None, [])
@@ -770,6 +800,30 @@ class KubeAPI:
         if resolved is None:
             return _not_found_path()
         return self._serve(resolved, query, accept)
+
+    def _non_resource(self, path: str) -> Response:
+        """``/version`` and the service-account issuer discovery documents (forbidden or
+        failing like resources when ``forbidden``/``failing`` name the path)."""
+        if path in self.forbidden:
+            message = f'forbidden: User "{self.user}" cannot get path "{path}"'
+            return status_response(403, "Forbidden", message, {})
+        failure = self.failing.get(path)
+        if failure is not None:
+            return _failure(failure)
+        if path == "/version":
+            return _json(200, self.version)
+        if self.issuer is None:
+            return Response(404, "text/plain; charset=utf-8", b"404 page not found\n")
+        if path == JWKS:
+            return _json(200, {"keys": [_signing_key()]}, JWK_SET)
+        discovery = {
+            "issuer": self.issuer,
+            "jwks_uri": f"https://{self.server_address}{JWKS}",
+            "response_types_supported": ["id_token"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+        }
+        return _json(200, discovery)
 
     def _authenticated(self, authorization: str) -> bool:
         scheme, _, credential = authorization.partition(" ")
@@ -1097,6 +1151,35 @@ def _resource_version(obj: KubeObject) -> int:
     return int(obj.raw[start : obj.raw.index(b'"', start)])
 
 
+_NON_RESOURCE: Final = ("/version", ISSUER_DISCOVERY)
+
+
+@functools.cache
+def _signing_key() -> dict[str, str]:
+    """The public JWK of a service-account signing key (RSA 2048, made once per process), as
+    kube-apiserver publishes it: ``kid`` is the key's SHA-256 thumbprint of its DER form."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    public = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()
+    der = public.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    numbers = public.public_numbers()
+    return {
+        "use": "sig",
+        "kty": "RSA",
+        "kid": b64(hashlib.sha256(der).digest()),
+        "alg": "RS256",
+        "n": b64(numbers.n.to_bytes((numbers.n.bit_length() + 7) // 8, "big")),
+        "e": b64(numbers.e.to_bytes(3, "big")),
+    }
+
+
 def _limit(text: str | None) -> int:
     if not text:
         return 0
@@ -1341,6 +1424,7 @@ class KubeAPIServer:
         port: int = 0,
         tls: bool = True,
         resources: Sequence[ResourceType] = RESOURCES,
+        issuer: str | None = IN_CLUSTER_ISSUER,
     ) -> None:
         self.api = KubeAPI(
             objects,
@@ -1351,6 +1435,7 @@ class KubeAPIServer:
             resource_version=resource_version,
             version=version,
             resources=resources,
+            issuer=issuer,
         )
         self._address = (host, port)
         self.certificate = ServingCertificate.create(host) if tls else None
@@ -1366,6 +1451,7 @@ class KubeAPIServer:
             forbidden=cluster.forbidden,
             failing=cluster.failing,
             resource_version=cluster.resource_version,
+            issuer=cluster.issuer,
             **options,
         )
 
