@@ -844,6 +844,20 @@ class _Renderer:
         }
         return _listing(f, render(template, cols, len(f)))
 
+    def _port_addresses(self, ports: pd.DataFrame) -> Column:
+        """A server's port carries the server's fixed address; other ports get one of their
+        own in 10.250.0.0/16."""
+        servers = self.frame("server").set_index("asset_id")["addresses"]
+        found = ports["parent_id"].map(servers).astype(object)
+        position = pd.Series(np.arange(len(ports)))
+        own = (
+            "10.250."
+            + ((position // 250) % 250).astype(str)
+            + "."
+            + (position % 250 + 2).astype(str)
+        )
+        return found.where(found.notna(), own.to_numpy(dtype=object)).to_numpy(dtype=object)
+
     def ports(self, networks: pd.DataFrame) -> Listing:
         f = self.frame("port")
         n = len(f)
@@ -860,7 +874,7 @@ class _Renderer:
             "device": js(f["parent_id"]),
             "owner": js(owner),
             "mac": js(_macs(pos)),
-            "ip": js(f["addresses"]),
+            "ip": js(self._port_addresses(f)),
             "subnet": js(_salted(chosen, "5b7e0c11") if len(net_ids) else chosen),
         }
         template = {
