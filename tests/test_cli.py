@@ -236,7 +236,6 @@ def installed_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ("args", "code", "expected"),
     [
         (["--version"], 0, "residency 0.1.0"),
-        (["sweep", "--config", "{demo}/residency.yaml"], 1, "stored in"),
         (["check", "--config", "{demo}/residency.yaml"], 1, "VIOLATIONS"),
         (["report", "--store", "{demo}/store", "--format", "md"], 0, "# residency report"),
         (["report", "--store", "{demo}/store", "--format", "html"], 0, "<!doctype html>"),
@@ -244,6 +243,9 @@ def installed_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
         (["areas", "list"], 0, "eu-efta"),
         (["areas", "show", "eea"], 0, "IS"),
         (["areas", "locate", "64.18", "-51.72", "--json"], 0, '"inside":false'),
+        # The demo's endpoints are gone once it exits: sweeping its config again reaches
+        # neither the clouds nor the cluster, which is incomplete, never a pass.
+        (["sweep", "--config", "{demo}/residency.yaml"], 3, "INCOMPLETE"),
         (["sweep", "--config", "{demo}/missing.yaml"], 2, "not found"),
     ],
 )

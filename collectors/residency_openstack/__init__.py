@@ -9,6 +9,7 @@ failing API becomes that (region, kind)'s coverage status and never stops the sw
 
 from __future__ import annotations
 
+import logging
 import os
 import queue
 import time
@@ -352,6 +353,12 @@ class OpenStackCollector:
 
         # openstacksdk's notes to its own developers (deprecated plugins, future removals)
         # say nothing to a user of residency: they are not shown.
+        # keystoneauth and openstacksdk log their retries and fallbacks; without a handler
+        # Python would print them on stderr. Failures reach the user as coverage rows.
+        for name in ("keystoneauth", "openstack"):
+            logger = logging.getLogger(name)
+            if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+                logger.addHandler(logging.NullHandler())
         for category in (
             openstack.warnings.OpenStackDeprecationWarning,
             openstack.warnings.RemovedInSDK50Warning,
