@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import queue
+import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -416,21 +417,35 @@ class OpenStackCollector:
                 for kind in KINDS:
                     coverage.append(coverage_row(kind, "error", 0, started, message, region))
         out: queue.Queue[Batch | BaseException | None] = queue.Queue(maxsize=8)
+        # Set when the consumer stops early (an error elsewhere in the sweep closes this
+        # generator): the region threads then stop instead of waiting on a full queue.
+        stop = threading.Event()
+
+        def put(item: Batch | BaseException | None) -> bool:
+            while not stop.is_set():
+                try:
+                    out.put(item, timeout=0.1)
+                    return True
+                except queue.Full:
+                    continue
+            return False
 
         def run(region: str) -> None:
             try:
                 for batch in self._collect_region(
                     conn, region, identity_region, provider, coverage, ctx
                 ):
-                    out.put(batch)
+                    if not put(batch):
+                        return
             except BaseException as exc:  # a programming error: surfaced to the sweep
-                out.put(exc)
+                put(exc)
             finally:
-                out.put(None)
+                put(None)
 
-        with ThreadPoolExecutor(
+        pool = ThreadPoolExecutor(
             max_workers=self.options.concurrency, thread_name_prefix=f"os-{self.source}"
-        ) as pool:
+        )
+        try:
             for region in regions:
                 pool.submit(run, region)
             remaining = len(regions)
@@ -442,6 +457,9 @@ class OpenStackCollector:
                     raise item
                 else:
                     yield item
+        finally:
+            stop.set()
+            pool.shutdown(wait=True, cancel_futures=True)
         conn.close()
         yield coverage_batch(coverage, source=self.source, observed_at=ctx.observed_at)
 
