@@ -9,14 +9,12 @@ failing API becomes that (region, kind)'s coverage status and never stops the sw
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
-import queue
-import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -32,6 +30,7 @@ from residency.collect import (
     coverage_batch,
     coverage_row,
     flows_batch,
+    interleave,
 )
 from residency.errors import ConfigError
 from residency.fields import Items
@@ -416,50 +415,16 @@ class OpenStackCollector:
                 message = f"region {region!r} is not in this cloud's catalog (it has {regions})"
                 for kind in KINDS:
                     coverage.append(coverage_row(kind, "error", 0, started, message, region))
-        out: queue.Queue[Batch | BaseException | None] = queue.Queue(maxsize=8)
-        # Set when the consumer stops early (an error elsewhere in the sweep closes this
-        # generator): the region threads then stop instead of waiting on a full queue.
-        stop = threading.Event()
-
-        def put(item: Batch | BaseException | None) -> bool:
-            while not stop.is_set():
-                try:
-                    out.put(item, timeout=0.1)
-                    return True
-                except queue.Full:
-                    continue
-            return False
-
-        def run(region: str) -> None:
-            try:
-                for batch in self._collect_region(
-                    conn, region, identity_region, provider, coverage, ctx
-                ):
-                    if not put(batch):
-                        return
-            except BaseException as exc:  # a programming error: surfaced to the sweep
-                put(exc)
-            finally:
-                put(None)
-
-        pool = ThreadPoolExecutor(
-            max_workers=self.options.concurrency, thread_name_prefix=f"os-{self.source}"
+        yield from interleave(
+            [
+                functools.partial(
+                    self._collect_region, conn, region, identity_region, provider, coverage, ctx
+                )
+                for region in regions
+            ],
+            self.options.concurrency,
+            f"os-{self.source}",
         )
-        try:
-            for region in regions:
-                pool.submit(run, region)
-            remaining = len(regions)
-            while remaining:
-                item = out.get()
-                if item is None:
-                    remaining -= 1
-                elif isinstance(item, BaseException):
-                    raise item
-                else:
-                    yield item
-        finally:
-            stop.set()
-            pool.shutdown(wait=True, cancel_futures=True)
         conn.close()
         yield coverage_batch(coverage, source=self.source, observed_at=ctx.observed_at)
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import queue
+import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.metadata import entry_points
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -28,6 +31,7 @@ __all__ = [
     "coverage_batch",
     "coverage_row",
     "flows_batch",
+    "interleave",
 ]
 
 Batch = tuple[str, pa.Table]
@@ -170,3 +174,57 @@ def _to_table(table: str, frame: pd.DataFrame) -> pa.Table:
     missing = pd.Series([None] * len(frame), dtype=object)
     columns = {f.name: frame[f.name] if f.name in frame.columns else missing for f in schema}
     return pa.Table.from_pandas(pd.DataFrame(columns), schema=schema, preserve_index=False)
+
+
+T = TypeVar("T")
+_DONE = object()
+
+
+def interleave(
+    producers: Sequence[Callable[[], Iterable[T]]], concurrency: int, name: str = "produce"
+) -> Iterator[T]:
+    """The items of every producer, run ``concurrency`` at a time in threads, as they come.
+
+    A bounded queue keeps memory flat: producers wait while the consumer is busy. The first
+    exception a producer raises is raised here. If the consumer stops early (an exception,
+    or closing this generator), every producer stops at its next item instead of waiting on
+    a full queue.
+    """
+    out: queue.Queue[Any] = queue.Queue(maxsize=2 * max(1, concurrency))
+    stop = threading.Event()
+
+    def put(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                out.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def run(producer: Callable[[], Iterable[T]]) -> None:
+        try:
+            for item in producer():
+                if not put(item):
+                    return
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            put(exc)
+        finally:
+            put(_DONE)
+
+    pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix=name)
+    try:
+        for producer in producers:
+            pool.submit(run, producer)
+        running = len(producers)
+        while running:
+            item = out.get()
+            if item is _DONE:
+                running -= 1
+            elif isinstance(item, BaseException):
+                raise item
+            else:
+                yield item
+    finally:
+        stop.set()
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import queue
-import threading
 import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -18,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from residency.areas import Area, load_areas
-from residency.collect import CollectContext, collector_types
+from residency.collect import CollectContext, collector_types, interleave
 from residency.config import Config, SourceConfig
 from residency.errors import ResidencyError
 from residency.locate import locate_assets, sites_frame
@@ -204,52 +201,24 @@ def evaluate_tables(
     return placements, findings, area
 
 
-_DONE: Final = object()
-
-
 def _collect_concurrently(
     config: Config, ctx: CollectContext, writer: SweepWriter
 ) -> dict[str, float]:
     """Run the sources' collectors in up to ``config.concurrency`` threads; this thread alone
     writes. The queue is bounded, so a fast collector waits for the writer instead of
     piling batches up in memory. The first collector error stops the sweep."""
-    batches: queue.Queue[Any] = queue.Queue(maxsize=2 * config.concurrency)
     timings: dict[str, float] = {}
-    stop = threading.Event()
 
-    def run(source: SourceConfig) -> None:
+    def collect(source: SourceConfig) -> Iterator[Any]:
         started = time.perf_counter()
-        try:
-            collector_cls = collector_types()[source.type]
-            options = collector_cls.Options.model_validate(source.options)
-            for item in collector_cls(source.name, options).collect(ctx):
-                if stop.is_set():
-                    return
-                batches.put(item)
-            timings[f"collect:{source.name}"] = time.perf_counter() - started
-        except BaseException as exc:  # handed to the writing thread, which re-raises it
-            batches.put(exc)
-        finally:
-            batches.put(_DONE)
+        collector_cls = collector_types()[source.type]
+        options = collector_cls.Options.model_validate(source.options)
+        yield from collector_cls(source.name, options).collect(ctx)
+        timings[f"collect:{source.name}"] = time.perf_counter() - started
 
-    with ThreadPoolExecutor(max_workers=config.concurrency, thread_name_prefix="collect") as pool:
-        for source in config.sources:
-            pool.submit(run, source)
-        running = len(config.sources)
-        try:
-            while running:
-                item = batches.get()
-                if item is _DONE:
-                    running -= 1
-                elif isinstance(item, BaseException):
-                    raise item
-                else:
-                    writer.write(*item)
-        finally:
-            stop.set()
-            while running:  # let blocked collectors finish their put and stop
-                if batches.get() is _DONE:
-                    running -= 1
+    producers = [functools.partial(collect, source) for source in config.sources]
+    for item in interleave(producers, config.concurrency, "collect"):
+        writer.write(*item)
     return timings
 
 

@@ -47,7 +47,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Final
 from urllib.parse import parse_qs, urlsplit
 
@@ -63,6 +62,7 @@ from residency.sample.kube_objects import (
     SampleCluster,
     etcd_key,
 )
+from residency.sample.serving import LoopbackServing
 
 __all__ = ["KubeAPI", "KubeAPIServer", "Response", "ServingCertificate", "write_kubeconfig"]
 
@@ -1400,7 +1400,7 @@ class _Handler(BaseHTTPRequestHandler):
         """Quiet: requests are recorded in ``KubeAPI.requests`` instead."""
 
 
-class KubeAPIServer:
+class KubeAPIServer(LoopbackServing):
     """A :class:`KubeAPI` served over HTTPS (or HTTP) on the loopback interface.
 
     ``KubeAPIServer(objects, token=…, forbidden={…}, failing={…}).start()``; ``url``,
@@ -1439,8 +1439,6 @@ class KubeAPIServer:
         )
         self._address = (host, port)
         self.certificate = ServingCertificate.create(host) if tls else None
-        self._httpd: _HTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     @classmethod
     def for_cluster(cls, cluster: SampleCluster, token: str, **options: Any) -> KubeAPIServer:
@@ -1467,22 +1465,13 @@ class KubeAPIServer:
             )
         port = httpd.server_address[1]
         self.api.server_address = f"{self._address[0]}:{port}"
-        self._httpd = httpd
-        self._thread = threading.Thread(
-            target=httpd.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"kubeapi-{port}",
-            daemon=True,
-        )
-        self._thread.start()
+        self._serve(httpd, f"kubeapi-{port}")
         return self
 
     @property
     def url(self) -> str:
-        if self._httpd is None:
-            raise RuntimeError("the server is not started")
         scheme = "https" if self.certificate is not None else "http"
-        return f"{scheme}://{self._address[0]}:{self._httpd.server_address[1]}"
+        return f"{scheme}://{self._address[0]}:{self.port}"
 
     @property
     def requests(self) -> list[tuple[str, str, int]]:
@@ -1497,28 +1486,6 @@ class KubeAPIServer:
     ) -> Path:
         ca = self.certificate.ca_pem if self.certificate is not None else None
         return write_kubeconfig(path, self.url, self.api.token, context=context, user=user, ca=ca)
-
-    def stop(self) -> None:
-        httpd, thread = self._httpd, self._thread
-        self._httpd = self._thread = None
-        if httpd is None:
-            return
-        httpd.shutdown()
-        httpd.close_connections()
-        httpd.server_close()
-        if thread is not None:
-            thread.join()
-
-    def __enter__(self) -> KubeAPIServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 def write_kubeconfig(

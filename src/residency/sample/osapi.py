@@ -34,7 +34,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Final
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -44,6 +43,7 @@ import pandas as pd
 import yaml
 
 from residency.sample import SERVICE_OF, SampleSource
+from residency.sample.serving import LoopbackServing
 
 __all__ = ["Failure", "OpenStackAPI", "OpenStackAPIServer", "Response", "User"]
 
@@ -2380,7 +2380,7 @@ class _Handler(BaseHTTPRequestHandler):
         """Quiet: requests are recorded, without credentials, in ``OpenStackAPI.requests``."""
 
 
-class OpenStackAPIServer:
+class OpenStackAPIServer(LoopbackServing):
     """An :class:`OpenStackAPI` served over HTTP on the loopback interface.
 
     ``OpenStackAPIServer.for_source(source, password=…)`` (or the constructor with explicit
@@ -2403,8 +2403,6 @@ class OpenStackAPIServer:
             raise ValueError(f"{source.name} is not an OpenStack source")
         self.api = OpenStackAPI(source, users, page_size=page_size, fail=fail)
         self._address = (host, port)
-        self._httpd: _HTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     @classmethod
     def for_source(
@@ -2432,14 +2430,7 @@ class OpenStackAPIServer:
             return self
         httpd = _HTTPServer(self._address, self.api)
         self.api.build(f"http://{self._address[0]}:{httpd.server_address[1]}")
-        self._httpd = httpd
-        self._thread = threading.Thread(
-            target=httpd.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"osapi-{httpd.server_address[1]}",
-            daemon=True,
-        )
-        self._thread.start()
+        self._serve(httpd, f"osapi-{httpd.server_address[1]}")
         return self
 
     @property
@@ -2492,24 +2483,3 @@ class OpenStackAPIServer:
         target.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
         target.chmod(0o600)
         return target
-
-    def stop(self) -> None:
-        httpd, thread = self._httpd, self._thread
-        self._httpd = self._thread = None
-        if httpd is None:
-            return
-        httpd.shutdown()
-        httpd.server_close()
-        if thread is not None:
-            thread.join()
-
-    def __enter__(self) -> OpenStackAPIServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
