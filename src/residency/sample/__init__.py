@@ -527,6 +527,26 @@ def _url_flows(rows: pd.DataFrame, column: str, channel: str, evidence: str) -> 
     )
 
 
+def _address_flows(rows: pd.DataFrame, column: str, channel: str, evidence: str) -> pd.DataFrame:
+    """Flows to plain IP addresses (a VPN peer, a DNS master)."""
+    address = rows[column].to_numpy(dtype=object)
+    before, _, rest = evidence.partition("{}")
+    middle, _, tail = rest.partition("{}")
+    return pd.DataFrame(
+        {
+            "asset_id": rows["asset_id"].to_numpy(dtype=object),
+            "channel": channel,
+            "endpoint": address,
+            "host": None,
+            "ip": address,
+            "port": pd.array([None] * len(rows), dtype="Int32"),
+            "evidence": (
+                before + rows["name"].astype(str) + middle + rows[column].astype(str) + tail
+            ).to_numpy(dtype=object),
+        }
+    )
+
+
 def _flows(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Declared flows of a cloud: egress rules, VPN peers, IdP remote ids, secondary DNS
     masters and Swift container sync targets."""
@@ -534,20 +554,7 @@ def _flows(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     vpn = frames.get("vpn_connection")
     if vpn is not None and len(vpn):
         parts.append(
-            pd.DataFrame(
-                {
-                    "asset_id": vpn["asset_id"].to_numpy(dtype=object),
-                    "channel": "vpn",
-                    "endpoint": vpn["peer_address"].to_numpy(dtype=object),
-                    "host": None,
-                    "ip": vpn["peer_address"].to_numpy(dtype=object),
-                    "port": pd.array([None] * len(vpn), dtype="Int32"),
-                    "evidence": "IPsec site connection "
-                    + vpn["name"].astype(str)
-                    + " peers with "
-                    + vpn["peer_address"].astype(str),
-                }
-            )
+            _address_flows(vpn, "peer_address", "vpn", "IPsec site connection {} peers with {}")
         )
     idps = frames.get("identity_provider")
     if idps is not None and len(idps):
@@ -557,22 +564,9 @@ def _flows(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     zones = frames["dns_zone"]
     secondary = zones[zones["masters"].notna()]
     if len(secondary):
-        masters = secondary.assign(master=secondary["masters"].str.split(",")).explode("master")
+        masters = secondary.assign(masters=secondary["masters"].str.split(",")).explode("masters")
         parts.append(
-            pd.DataFrame(
-                {
-                    "asset_id": masters["asset_id"].to_numpy(dtype=object),
-                    "channel": "dns",
-                    "endpoint": masters["master"].to_numpy(dtype=object),
-                    "host": None,
-                    "ip": masters["master"].to_numpy(dtype=object),
-                    "port": pd.array([None] * len(masters), dtype="Int32"),
-                    "evidence": "secondary zone "
-                    + masters["name"].astype(str)
-                    + " transfers from master "
-                    + masters["master"].astype(str),
-                }
-            )
+            _address_flows(masters, "masters", "dns", "secondary zone {} transfers from master {}")
         )
     buckets = frames["object_container"]
     synced = buckets[buckets["sync_to"].notna()]
