@@ -524,3 +524,34 @@ def test_cluster_row_strips_the_server_url_and_flows_only_to_an_external_issuer(
     assert identity_flows(own).empty
     unread = transform_cluster("y", "https://api.kube.example:6443", {}, {}, None)
     assert unread[["git_version", "issuer"]].isna().all(axis=None) and identity_flows(unread).empty
+
+
+@pytest.mark.parametrize(
+    ("relative", "keys"),
+    [
+        (
+            "otel-collector/examples-k8s-otel-config.yaml",
+            {"otel-agent-config", "otel-collector-config"},
+        ),
+        ("otel-collector/datadogexporter-k8s-chart-configmap.yaml", None),
+        ("fluent-bit/fluent-bit-configmap.yaml", None),
+    ],
+)
+def test_telemetry_config_maps_are_assets_with_key_names_but_no_values(
+    relative: str, keys: set[str] | None
+) -> None:
+    """Telemetry agents' ConfigMaps are recorded (the data-flow parsers read their sinks at
+    collection time); only the names of their data keys are stored, never the values."""
+    items = objects(relative, "ConfigMap")
+    frame = transform_config_maps(items, "cp-node")
+    assert len(frame) == len(items) >= 1
+    assert set(frame["kind"]) == {"config_map"}
+    assert set(frame["parent_id"]) == {"cp-node"}
+    for item, row in zip(items, frame.to_dict("records"), strict=True):
+        assert row["name"] == item["metadata"]["name"]
+        assert row["data_keys"] == ",".join(sorted(item.get("data") or {}))
+        stored = " ".join(str(v) for k, v in row.items() if k != "corefile")
+        for value in (item.get("data") or {}).values():
+            assert str(value) not in stored
+    if keys is not None:
+        assert set(",".join(frame["data_keys"]).split(",")) == keys

@@ -6,7 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from residency.endpoints import split_endpoints
 from residency_kubernetes.fields import Items, column, elements, label, object_rows, per_object
@@ -31,7 +34,10 @@ WEBHOOK_ATTRIBUTES: Final = [
     "webhook_unresolved",
     "webhook_services",
 ]
-CONFIG_MAP_ATTRIBUTES: Final[list[str]] = []
+# The names of a ConfigMap's data keys (``fluent-bit.conf``, ``relay``…), never their values:
+# telemetry agents' sinks are parsed from the values at collection time, by the data-flow
+# parsers, and values (which may hold credentials) are never stored.
+CONFIG_MAP_ATTRIBUTES: Final = ["data_keys"]
 API_SERVICE_ATTRIBUTES: Final = ["group", "version", "service", "insecure_skip_tls_verify"]
 CLUSTER_ATTRIBUTES: Final = ["server", "git_version", "issuer"]
 # The non-resource paths the collector reads (kube-apiserver serves both to the service
@@ -101,7 +107,24 @@ def transform_config_maps(
         "config_map",
         parent_id=stored_on,
         corefile=label(page, "Corefile", where="data"),
+        data_keys=_present_keys(page, "data"),
     )
+
+
+def _present_keys(page: Items, path: str) -> pd.Series:
+    """Per object, the sorted names of the keys set in the map at ``path`` (one pass per
+    distinct key on the page, none per object)."""
+    mapping = page.get(path)
+    n = len(page)
+    if not pa.types.is_struct(mapping.type) or mapping.type.num_fields == 0:
+        return pd.Series([None] * n, dtype=object)
+    names = sorted(mapping.type.field(i).name for i in range(mapping.type.num_fields))
+    joined = pd.Series([""] * n, dtype=object)
+    for name in names:
+        present = pc.is_valid(pc.struct_field(mapping, name)).to_numpy(zero_copy_only=False)
+        joined = joined + np.where(present, name + ",", "")
+    joined = joined.str.rstrip(",").astype(object)
+    return joined.where(joined.ne(""), None)
 
 
 def transform_api_services(
