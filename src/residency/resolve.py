@@ -1,0 +1,310 @@
+"""Where a flow's destination is, and who operates it (issue: data-flow residency, part 2).
+
+:func:`resolve_flows` answers, per flow, ``dest_country``, ``dest_operator``,
+``operator_jurisdiction`` and ``resolution_basis``, trying in order:
+
+1. ``internal`` — an in-cluster or private destination (``*.svc``, ``*.cluster.local``,
+   single-label names, RFC 1918 / RFC 4193 / loopback / link-local addresses): the data
+   stays where its source asset is, so the source's own placement answers;
+2. ``own_asset`` — an address of the estate itself (a floating IP, a load balancer VIP):
+   that asset's placement;
+3. ``endpoint_catalog`` — ``regions/endpoints.yaml`` (SaaS, registries, ACME, identity
+   providers, public resolvers), most specific host first;
+4. ``provider_catalog`` — a cloud provider's regional endpoint (``s3.eu-central-1
+   .amazonaws.com``) through the provider catalogs;
+5. ``ip_geolocation`` — an IP address's country from an injected lookup (country only:
+   the operator, and so control, stays unknown);
+6. otherwise ``unknown``; a prefix that means "anywhere" (``0.0.0.0/0``) is ``anywhere``.
+
+Nothing here resolves DNS. Work is done once per distinct destination (an estate has few),
+then spread to every flow with numpy indexing.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, Final
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from residency.data import regions_path
+from residency.errors import DataError
+from residency.yamlio import load_yaml, validate_document
+
+__all__ = [
+    "RESOLVED_COLUMNS",
+    "EndpointCatalog",
+    "is_internal",
+    "load_endpoints",
+    "resolve_flows",
+]
+
+RESOLVED_COLUMNS: Final = [
+    "dest_country",
+    "dest_operator",
+    "operator_jurisdiction",
+    "resolution_basis",
+]
+_INTERNAL_NETS: Final = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "100.64.0.0/10",
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "fc00::/7",
+        "fe80::/10",
+        "::1/128",
+    )
+)
+_INTERNAL_SUFFIXES: Final = (".svc", ".cluster.local", ".local", ".internal", ".localhost")
+_ANYWHERE: Final = frozenset({"0.0.0.0/0", "::/0"})
+
+
+class _Entry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    match: str | None = None
+    ips: list[str] = Field(default_factory=list)
+    pattern: str | None = None
+    provider: str | None = None
+    service: str
+    country: str | None = None
+    city: str | None = None
+    operator: str | None = None
+    jurisdiction: str | None = None
+    source: str
+
+    @model_validator(mode="after")
+    def _one_key(self) -> _Entry:
+        keys = [k for k in ("match", "ips", "pattern") if getattr(self, k)]
+        if len(keys) != 1:
+            raise ValueError("give exactly one of match, ips, pattern")
+        if self.pattern is not None:
+            if not self.provider:
+                raise ValueError("a pattern needs the provider whose regions it names")
+            if "(?P<region>" not in self.pattern:
+                raise ValueError("a pattern needs a named group `region`")
+            re.compile(self.pattern)
+        for ip in self.ips:
+            ipaddress.ip_address(ip)
+        for code in (self.country, self.jurisdiction):
+            if code is not None and not re.fullmatch(r"[A-Z]{2}", code):
+                raise ValueError(f"not an ISO 3166-1 alpha-2 code: {code!r}")
+        if not self.source.startswith("https://"):
+            raise ValueError("every entry cites an https:// source")
+        return self
+
+
+class _File(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    endpoints: list[_Entry]
+
+
+@dataclass(frozen=True)
+class EndpointCatalog:
+    """The endpoint catalog: host suffixes, addresses and provider patterns."""
+
+    hosts: pd.DataFrame  # match (lower case), service, country, city, operator, jurisdiction
+    ips: pd.DataFrame  # ip, and the same columns
+    patterns: tuple[tuple[re.Pattern[str], str, str], ...]  # (regex, provider, service)
+
+
+def load_endpoints(path: Path | None = None) -> EndpointCatalog:
+    """The packaged ``regions/endpoints.yaml``, or another file of the same shape."""
+    return _load(str(path) if path is not None else None)
+
+
+@cache
+def _load(path: str | None) -> EndpointCatalog:
+    file = Path(path) if path is not None else regions_path("endpoints.yaml")
+    doc = load_yaml(file, "endpoint catalog", DataError)
+    parsed = validate_document(doc, _File, "endpoint catalog", DataError)
+    columns = ["service", "country", "city", "operator", "jurisdiction"]
+    host_rows = [
+        {"match": e.match.lower().strip(".")} | {c: getattr(e, c) for c in columns}
+        for e in parsed.endpoints
+        if e.match
+    ]
+    ip_rows = [
+        {"ip": str(ipaddress.ip_address(ip))} | {c: getattr(e, c) for c in columns}
+        for e in parsed.endpoints
+        for ip in e.ips
+    ]
+    patterns = tuple(
+        (re.compile(e.pattern), str(e.provider), e.service) for e in parsed.endpoints if e.pattern
+    )
+    hosts = pd.DataFrame(host_rows, columns=["match", *columns])
+    ips = pd.DataFrame(ip_rows, columns=["ip", *columns])
+    return EndpointCatalog(hosts.set_index("match"), ips.set_index("ip"), patterns)
+
+
+def is_internal(host: str | None, ip: str | None) -> bool:
+    """Whether a destination stays inside the estate's own network."""
+    if ip:
+        try:
+            net = ipaddress.ip_network(ip, strict=False)
+        except ValueError:
+            pass
+        else:
+            return any(
+                net.version == inner.version and net.subnet_of(inner)  # type: ignore[arg-type]
+                for inner in _INTERNAL_NETS
+            )
+    if host:
+        name = host.lower().rstrip(".")
+        if _address(name.strip("[]")) is not None:
+            return is_internal(None, name.strip("[]"))
+        if "." not in name or name == "localhost" or name.endswith(_INTERNAL_SUFFIXES):
+            return True
+    return False
+
+
+def _address(text: str | None) -> str | None:
+    if not text:
+        return None
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return None
+
+
+def _catalog_entry(host: str, catalog: EndpointCatalog) -> tuple[str, Any] | None:
+    labels = host.lower().rstrip(".").split(".")
+    for start in range(len(labels) - 1):
+        suffix = ".".join(labels[start:])
+        if suffix in catalog.hosts.index:
+            return suffix, catalog.hosts.loc[suffix]
+    return None
+
+
+def _resolve_one(
+    host: str | None,
+    ip: str | None,
+    endpoint: str | None,
+    catalog: EndpointCatalog,
+    providers: pd.DataFrame,
+    own: Mapping[str, tuple[Any, Any, Any]],
+    ip_country: Mapping[str, str | None],
+) -> tuple[Any, Any, Any, str]:
+    """(country, operator, jurisdiction, basis) for one distinct destination; basis
+    ``internal`` leaves the place to the caller (the source's own)."""
+    if (endpoint or ip or "") in _ANYWHERE:
+        return None, None, None, "anywhere"
+    address = _address(ip) or _address(host)
+    if is_internal(host, ip):
+        return None, None, None, "internal"
+    if address is not None and address in own:
+        country, operator, jurisdiction = own[address]
+        return country, operator, jurisdiction, "own_asset"
+    if address is not None and address in catalog.ips.index:
+        row = catalog.ips.loc[address]
+        return row["country"], row["operator"], row["jurisdiction"], "endpoint_catalog"
+    if host and address is None:
+        found = _catalog_entry(host, catalog)
+        if found is not None:
+            row = found[1]
+            return row["country"], row["operator"], row["jurisdiction"], "endpoint_catalog"
+        for regex, provider, _service in catalog.patterns:
+            match = regex.search(host.lower())
+            if match is None:
+                continue
+            region = match.group("region")
+            hit = providers[
+                providers["provider"].eq(provider)
+                & providers["region"].str.lower().eq(region)
+                & providers["zone"].isna()
+            ]
+            if len(hit):
+                first = hit.iloc[0]
+                return (
+                    first["country"],
+                    first["operator"],
+                    first["operator_jurisdiction"],
+                    "provider_catalog",
+                )
+    if address is not None and ip_country.get(address):
+        return ip_country[address], None, None, "ip_geolocation"
+    return None, None, None, "unknown"
+
+
+def resolve_flows(
+    flows: pd.DataFrame,
+    *,
+    origin: pd.DataFrame | None = None,
+    own: pd.DataFrame | None = None,
+    catalog: EndpointCatalog | None = None,
+    providers: pd.DataFrame | None = None,
+    ip_lookup: Callable[[pd.Series], pd.Series] | None = None,
+) -> pd.DataFrame:
+    """:data:`RESOLVED_COLUMNS` for each flow (``host``, ``ip``, ``endpoint`` columns).
+
+    ``origin`` (aligned with ``flows``: ``country``, ``operator``, ``operator_jurisdiction``)
+    is each flow's source asset placement, used for internal destinations; ``own``
+    (``address`` and the same three columns) the estate's own public addresses;
+    ``ip_lookup`` maps addresses to countries (None where unknown).
+    """
+    if catalog is None:
+        catalog = load_endpoints()
+    if providers is None:
+        from residency.providers import provider_regions_frame
+
+        providers = provider_regions_frame()
+    n = len(flows)
+    keys = pd.DataFrame(
+        {c: flows[c].astype(object) if c in flows else None for c in ("host", "ip", "endpoint")}
+    )
+    keys = keys.where(keys.notna(), None)
+    codes, distinct = pd.factorize(pd.MultiIndex.from_frame(keys.fillna("\x00")))
+    own_map: dict[str, tuple[Any, Any, Any]] = {}
+    if own is not None and len(own):
+        for row in own.drop_duplicates("address").itertuples(index=False):
+            address = _address(str(row.address))
+            if address is not None:
+                own_map[address] = (row.country, row.operator, row.operator_jurisdiction)
+    addresses = pd.Series(
+        [_address(None if i == "\x00" else i) or _address(None if h == "\x00" else h)
+         for h, i, _e in distinct],
+        dtype=object,
+    )  # fmt: skip
+    ip_country: dict[str, str | None] = {}
+    if ip_lookup is not None:
+        known = addresses.dropna().unique()
+        if len(known):
+            found = ip_lookup(pd.Series(known, dtype=object))
+            ip_country = dict(zip(known, found.to_numpy(dtype=object), strict=True))
+    resolved = [
+        _resolve_one(
+            None if h == "\x00" else h,
+            None if i == "\x00" else i,
+            None if e == "\x00" else e,
+            catalog,
+            providers,
+            own_map,
+            ip_country,
+        )
+        for h, i, e in distinct
+    ]
+    table = pd.DataFrame(resolved, columns=RESOLVED_COLUMNS, dtype=object)
+    out = table.iloc[codes].reset_index(drop=True) if n else table.iloc[:0]
+    if origin is not None and n:
+        internal = out["resolution_basis"].eq("internal").to_numpy()
+        for column, source in (
+            ("dest_country", "country"),
+            ("dest_operator", "operator"),
+            ("operator_jurisdiction", "operator_jurisdiction"),
+        ):
+            values = out[column].to_numpy(dtype=object).copy()
+            values[internal] = origin[source].to_numpy(dtype=object)[internal]
+            out[column] = values
+    out = out.astype(object)
+    return out.where(out.notna(), None)
