@@ -56,8 +56,9 @@ def test_check_reevaluates_with_the_current_config(demo_dir: Path) -> None:
     assert code == 1 and "VIOLATIONS" in stdout
     code, _, _ = invoke("check", "--config", str(config), "--fail-on", "never")
     assert code == 0
-    # Widening the area to a country list that includes Canada, dropping control, and
-    # exempting the mislabelled node leaves only unknowns: the exit code says incomplete.
+    # Widening the area to the EU, Canada and the US (where the sample's backups and ACME
+    # flows go), dropping control, and exempting the mislabelled node leaves only unknowns:
+    # the exit code says incomplete.
     data = yaml.safe_load(config.read_text())
     data |= {"area": "world-ish", "area_files": ["world.yaml"], "requirements": ["location"]}
     data["exemptions"].append(
@@ -70,7 +71,7 @@ def test_check_reevaluates_with_the_current_config(demo_dir: Path) -> None:
         }
     )
     (demo_dir / "world.yaml").write_text(
-        "areas:\n  - name: world-ish\n    title: EU and Canada\n    include: [eu, CA]\n"
+        "areas:\n  - name: world-ish\n    title: EU, Canada, US\n    include: [eu, CA, US]\n"
     )
     wider = demo_dir / "wider.yaml"
     wider.write_text(yaml.safe_dump(data))

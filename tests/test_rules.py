@@ -24,6 +24,8 @@ def test_every_rule_has_docs_refs_and_a_test() -> None:
     assert {f"placement.{c}" for c in CATEGORIES} | {
         "control.operator",
         "lineage.topology_labels",
+        "flow.location",
+        "flow.control",
     } == set(REGISTRY)
     for rule in REGISTRY.values():
         assert len(rule.doc) > 80, rule.id

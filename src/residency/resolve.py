@@ -308,3 +308,46 @@ def resolve_flows(
             out[column] = values
     out = out.astype(object)
     return out.where(out.notna(), None)
+
+
+# Where an asset's own public address sits in its attributes.
+OWN_ADDRESS_ATTRIBUTES: Final = {
+    "floating_ip": "address",
+    "load_balancer": "vip_address",
+    "router": "external_ip",
+}
+
+
+def resolve_sweep_flows(
+    flows: pd.DataFrame,
+    placed: pd.DataFrame,
+    own_addresses: pd.DataFrame,
+    area: Any,
+    *,
+    ip_lookup: Callable[[pd.Series], pd.Series] | None = None,
+) -> tuple[pd.DataFrame, Any, Any]:
+    """A sweep's flows with :data:`RESOLVED_COLUMNS` filled, the source asset's kind and
+    name, and each flow's membership of ``area`` by location and by control.
+
+    ``placed`` is the sweep's assets joined with their placements (source, asset_id, kind,
+    name, country, operator, operator_jurisdiction); ``own_addresses`` holds (source,
+    asset_id, address) of the estate's public addresses.
+    """
+    columns = ["source", "asset_id", "kind", "name", "country", "operator"]
+    columns.append("operator_jurisdiction")
+    places = placed[columns].astype({"source": object}).drop_duplicates(["source", "asset_id"])
+    base = flows.drop(columns=[c for c in RESOLVED_COLUMNS if c in flows], errors="ignore")
+    base = base.reset_index(drop=True).astype({"source": object})
+    origin = base[["source", "asset_id"]].merge(places, on=["source", "asset_id"], how="left")
+    own = own_addresses.astype({"source": object}).merge(
+        places, on=["source", "asset_id"], how="inner"
+    )
+    resolved = resolve_flows(
+        base, origin=origin, own=own[["address", *columns[4:]]], ip_lookup=ip_lookup
+    )
+    out = pd.concat([base, resolved], axis=1)
+    out["asset_kind"] = origin["kind"].astype(object).to_numpy()
+    out["asset_name"] = origin["name"].astype(object).to_numpy()
+    location = area.contains(out["dest_country"])
+    control = area.contains(out["operator_jurisdiction"])
+    return out, location, control

@@ -62,6 +62,10 @@ class EvaluationInput:
     area: Area
     location: np.ndarray  # INSIDE / OUTSIDE / UNKNOWN per asset, by where it sits
     control: np.ndarray  # INSIDE / OUTSIDE / UNKNOWN per asset, by its operator's jurisdiction
+    # Resolved flows (see residency.resolve.resolve_sweep_flows) and their memberships.
+    flows: pd.DataFrame | None = None
+    flow_location: np.ndarray | None = None
+    flow_control: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -435,6 +439,170 @@ register(
             "Placement itself follows the server (lineage), not the labels."
         ),
         evaluate=_evaluate_topology_labels,
+    )
+)
+
+
+# -- flows: where data goes, by location and by control -----------------------------------
+
+_FLOW_REFS: Final = ("CISPE-def-5", "CADA-II-1.data-residency")
+
+
+def _flow_subjects(flows: pd.DataFrame) -> pd.DataFrame:
+    """Flows as rule subjects: a flow is named by its destination, its kind by its channel."""
+    shown = flows["endpoint"].fillna(flows["host"]).fillna(flows["ip"]).fillna("?").astype(str)
+    return pd.DataFrame(
+        {
+            "source": flows["source"].to_numpy(),
+            "subject_id": (flows["asset_id"].astype(str) + " -> " + shown).to_numpy(),
+            "channel": flows["channel"].astype(str).to_numpy(),
+            "destination": shown.to_numpy(),
+            "from": (
+                flows["asset_kind"].fillna("asset").astype(str)
+                + " "
+                + flows["asset_name"].fillna(flows["asset_id"]).astype(str)
+            ).to_numpy(),
+        }
+    )
+
+
+def _flow_findings(
+    data: EvaluationInput,
+    rule_id: str,
+    membership: npt.NDArray[np.int8] | None,
+    inside: Callable[[pd.DataFrame], pd.Series],
+    outside: Callable[[pd.DataFrame], pd.Series],
+    unknown: Callable[[pd.DataFrame], pd.Series],
+) -> pd.DataFrame:
+    flows = data.flows
+    if flows is None or flows.empty or membership is None:
+        return _not_applicable(rule_id, "declared or observed flows")
+    subjects = _flow_subjects(flows)
+    status = np.select(
+        [membership == INSIDE, membership == OUTSIDE], ["pass", "fail"], default="unknown"
+    )
+    lead = (
+        subjects["channel"] + " flow from " + subjects["from"] + " to " + subjects["destination"]
+    ).to_numpy(dtype=object)
+    message = lead.copy()
+    for verdict, text in (("pass", inside), ("fail", outside), ("unknown", unknown)):
+        rows = status == verdict
+        if rows.any():
+            message[rows] = lead[rows] + text(flows[rows]).to_numpy(dtype=object)
+    evidence = (
+        flows["evidence"].fillna("").astype(str)
+        + "; resolved by "
+        + flows["resolution_basis"].fillna("unknown").astype(str)
+    )
+    return pd.DataFrame(
+        {
+            "source": subjects["source"],
+            "rule_id": rule_id,
+            "subject_table": "flows",
+            "subject_id": subjects["subject_id"],
+            "subject_kind": subjects["channel"],
+            "subject_name": subjects["destination"],
+            "status": status,
+            "message": message,
+            "evidence": evidence.to_numpy(dtype=object),
+        }
+    )
+
+
+def _lands(flows: pd.DataFrame) -> pd.Series:
+    return " lands in " + flows["dest_country"].fillna("?").astype(str)
+
+
+def _evaluate_flow_location(data: EvaluationInput) -> pd.DataFrame:
+    area = data.area.name
+    return _flow_findings(
+        data,
+        "flow.location",
+        data.flow_location,
+        inside=lambda f: _lands(f) + ", inside " + area,
+        outside=lambda f: _lands(f) + ", outside " + area,
+        unknown=lambda f: pd.Series(
+            np.where(
+                f["resolution_basis"].eq("anywhere").to_numpy(),
+                " may go anywhere: its destination is every address",
+                " goes to a destination that cannot be placed",
+            ),
+            index=f.index,
+        ),
+    )
+
+
+def _evaluate_flow_control(data: EvaluationInput) -> pd.DataFrame:
+    area = data.area.name
+    location = data.flow_location
+
+    def operated(f: pd.DataFrame) -> pd.Series:
+        return (
+            " is operated by "
+            + f["dest_operator"].fillna("an unnamed operator").astype(str)
+            + " (controlled from "
+            + f["operator_jurisdiction"].fillna("?").astype(str)
+            + ")"
+        )
+
+    def outside(f: pd.DataFrame) -> pd.Series:
+        inside_location = (location[f.index.to_numpy()] == INSIDE) if location is not None else []
+        also = np.where(inside_location, " — although it lands inside " + area, "")
+        return operated(f) + ", outside " + area + also
+
+    return _flow_findings(
+        data,
+        "flow.control",
+        data.flow_control,
+        inside=lambda f: operated(f) + ", inside " + area,
+        outside=outside,
+        unknown=lambda f: pd.Series(
+            " goes to a destination whose operator's jurisdiction is not known", index=f.index
+        ),
+    )
+
+
+register(
+    Rule(
+        id="flow.location",
+        title="Data flows carrying Critical Data land inside the area",
+        refs=(*_FLOW_REFS, "CISPE-def-8"),
+        severity="high",
+        reads=("flows", "assets", "placements"),
+        requirement="location",
+        doc=(
+            "Every declared or observed flow — telemetry, logs, metrics, traces, backups, "
+            "replication, registries, DNS, identity, webhooks, ACME, VPN peers, open egress — "
+            "lands in a country of the area. In-cluster and private destinations stay where "
+            "their source is; others are resolved through the estate's own addresses, the "
+            "endpoint catalog, the provider catalogs and IP data. A destination that cannot be "
+            "placed, or an egress rule open to every address, is unknown, never pass. CADA "
+            "Annex II Level 1 requires customer data including metadata and telemetry to "
+            "remain in the Union; CISPE counts logging, monitoring and backup as Critical."
+        ),
+        evaluate=_evaluate_flow_location,
+    )
+)
+
+register(
+    Rule(
+        id="flow.control",
+        title="Data flows go to operators under the area's jurisdiction",
+        refs=(
+            *_FLOW_REFS,
+            "CISPE-badge-sovereign",
+            "CADA-II-3.no-third-country-control",
+            "CADA-II-4.no-third-country-control",
+        ),
+        severity="high",
+        reads=("flows", "assets", "placements"),
+        requirement="control",
+        doc=(
+            "The operator of every flow's destination is controlled from inside the area. A "
+            "Frankfurt endpoint of a US-headquartered SaaS passes location and fails control, "
+            "and the finding says so."
+        ),
+        evaluate=_evaluate_flow_control,
     )
 )
 

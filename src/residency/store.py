@@ -93,6 +93,22 @@ class SweepWriter:
             if writer is not None:
                 writer.close()
 
+    def rewrite(self, table: str, data: pa.Table) -> None:
+        """Replace a closed ``table`` with ``data`` (the flows, once their destinations are
+        resolved); written beside it and moved over it, so it is never half written."""
+        if table not in self._rows or table in self._writers:
+            raise RuntimeError(f"table {table} of sweep {self.sweep_id} is not closed")
+        if "sweep_id" not in data.column_names:
+            data = data.add_column(
+                0, "sweep_id", pa.array([self.sweep_id] * len(data), pa.string())
+            )
+        data = conform(table, data)
+        tmp = f"{self.folder}/.{table}.parquet.tmp"
+        with self.fs.open_output_stream(tmp) as sink:
+            pq.write_table(data, sink, compression="zstd")
+        self.fs.move(tmp, f"{self.folder}/{table}.parquet")
+        self._rows[table] = len(data)
+
     def read(self, table: str, columns: list[str] | None = None) -> pa.Table:
         """Read back a table this writer closed (for locate and evaluate): in one thread and
         without pre-buffering, which decodes a million rows in a second and holds half the

@@ -19,6 +19,7 @@ from residency.collect import CollectContext, collector_types, interleave
 from residency.config import Config, SourceConfig
 from residency.errors import ResidencyError
 from residency.locate import locate_assets, sites_frame
+from residency.resolve import OWN_ADDRESS_ATTRIBUTES, resolve_sweep_flows
 from residency.rules import (
     FINDING_COLUMNS,
     EvaluationInput,
@@ -79,16 +80,56 @@ def _catalog() -> pd.DataFrame:
 
 
 def locate(
-    assets: pd.DataFrame, coverage: pd.DataFrame, config: Config, area: Area, config_file: str
+    assets: pd.DataFrame,
+    coverage: pd.DataFrame,
+    config: Config,
+    area: Area,
+    config_file: str,
+    flows: pd.DataFrame | None = None,
+    own_addresses: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, EvaluationInput]:
-    """Placements for collected ``assets``, and what the rules read."""
+    """Placements for collected ``assets``, the destinations of their ``flows``, and what
+    the rules read (``data.flows`` holds the resolved flows)."""
     placements = locate_assets(assets, sites_frame(config.sites, config_file), _catalog())
     placed = pd.concat(
         [assets.reset_index(drop=True), placements.drop(columns=["asset_id"])], axis=1
     )
     location = area.contains(placed["country"], placed["subdivision"], placed["lat"], placed["lon"])
     control = area.contains(placed["operator_jurisdiction"])
-    return placements, EvaluationInput(placed, coverage, area, location, control)
+    data = EvaluationInput(placed, coverage, area, location, control)
+    if flows is not None and len(flows):
+        own = own_addresses if own_addresses is not None else _NO_ADDRESSES
+        data.flows, data.flow_location, data.flow_control = resolve_sweep_flows(
+            flows, placed, own, area
+        )
+    return placements, data
+
+
+_NO_ADDRESSES: Final = pd.DataFrame({"source": [], "asset_id": [], "address": []}, dtype=object)
+
+
+def own_addresses(assets: pa.Table) -> pd.DataFrame:
+    """(source, asset_id, address) of the estate's public addresses: floating IPs, load
+    balancer VIPs, routers' gateways (from a table with kind and attributes)."""
+    kinds = pc.cast(assets["kind"], pa.string())
+    parts = []
+    for kind, key in OWN_ADDRESS_ATTRIBUTES.items():
+        rows = assets.filter(pc.equal(kinds, kind))
+        if not len(rows):
+            continue
+        address = pc.map_lookup(rows["attributes"], key, "first")
+        parts.append(
+            pd.DataFrame(
+                {
+                    "source": pc.cast(rows["source"], pa.string()).to_pandas(),
+                    "asset_id": rows["asset_id"].to_pandas(),
+                    "address": address.to_pandas(),
+                },
+                dtype=object,
+            )
+        )
+    found = pd.concat(parts, ignore_index=True) if parts else _NO_ADDRESSES
+    return found.dropna(subset=["address"])
 
 
 def locate_and_evaluate(
@@ -98,9 +139,11 @@ def locate_and_evaluate(
     area: Area,
     config_file: str,
     today: dt.date | None = None,
+    flows: pd.DataFrame | None = None,
+    addresses: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Placements and findings for collected ``assets`` and ``coverage``."""
-    placements, data = locate(assets, coverage, config, area, config_file)
+    """Placements and findings for collected ``assets``, ``coverage`` and ``flows``."""
+    placements, data = locate(assets, coverage, config, area, config_file, flows, addresses)
     return placements, evaluate(data, config.requirements, config.exemptions, today)
 
 
@@ -193,11 +236,15 @@ def evaluate_tables(
     config: Config,
     config_file: str,
     today: dt.date | None = None,
+    flows: pd.DataFrame | None = None,
+    addresses: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, Area]:
     """Load the configured area, then locate and evaluate."""
     areas = load_areas(config.area_files)
     area = areas.get(config.area)
-    placements, findings = locate_and_evaluate(assets, coverage, config, area, config_file, today)
+    placements, findings = locate_and_evaluate(
+        assets, coverage, config, area, config_file, today, flows, addresses
+    )
     return placements, findings, area
 
 
@@ -251,7 +298,7 @@ def run_sweep(
     try:
         stage(f"collect {', '.join(s.name for s in config.sources)}")
         timings = _collect_concurrently(config, ctx, writer)
-        writer.close_tables(["assets", "coverage"])
+        writer.close_tables(["assets", "coverage", "flows"])
         # Collection is over: hand the memory Arrow kept for its batches back to the system.
         pa.default_memory_pool().release_unused()
 
@@ -259,11 +306,18 @@ def run_sweep(
         t0 = time.perf_counter()
         assets = _frame(writer.read("assets", _ASSET_COLUMNS))
         coverage = _frame(writer.read("coverage"))
-        placements, data = locate(assets, coverage, config, area, config_file)
+        flows = _frame(writer.read("flows"))
+        addresses = own_addresses(
+            writer.read("assets", ["source", "asset_id", "kind", "attributes"])
+        )
+        placements, data = locate(assets, coverage, config, area, config_file, flows, addresses)
         evaluated_at = dt.datetime.now(dt.UTC)
         sources = assets["source"].to_numpy()
         writer.write("placements", _with_provenance(placements, sources, evaluated_at))
-        del assets, placements, sources
+        if data.flows is not None:
+            resolved = data.flows.drop(columns=["asset_kind", "asset_name"])
+            writer.rewrite("flows", pa.Table.from_pandas(resolved, preserve_index=False))
+        del assets, placements, sources, flows
         # One rule's findings at a time: stored, counted, and let go before the next rule.
         counts = []
         for findings in evaluate_rules(data, config.requirements, config.exemptions):
@@ -300,6 +354,10 @@ def reevaluate(sweep: StoredSweep, config: Config, config_file: str) -> SweepOut
     coverage = _frame(sweep.table("coverage"))
     if assets.empty and coverage.empty:
         raise ResidencyError(f"sweep {sweep.sweep_id} has no assets and no coverage")
-    _, findings, _ = evaluate_tables(assets, coverage, config, config_file)
+    flows = _frame(sweep.table("flows"))
+    addresses = own_addresses(sweep.table("assets", ["source", "asset_id", "kind", "attributes"]))
+    _, findings, _ = evaluate_tables(
+        assets, coverage, config, config_file, flows=flows, addresses=addresses
+    )
     summary = summarise(findings, coverage)
     return SweepOutcome(sweep.sweep_id, findings, coverage, summary, sweep.folder, sweep.manifest)
