@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from residency.endpoints import split_endpoints
 from residency.fields import Items
 from residency_openstack import block_storage, compute, flows, identity, image, network, services
 from residency_openstack.api import error_message
@@ -78,6 +79,13 @@ READ_BY_TESTS = {
     "keystone/projects-list-response.json",
     "keystone/domains-list-response.json",
     "keystone/federation/identity-provider/list-response.json",
+    "keystone/auth-password-project-scoped-response.json",
+    "keystone/endpoints-list-response.json",
+    "keystone/federation/auth/scoped-token-response.json",
+    "keystone/federation/service-provider/list-response.json",
+    "keystone/get-service-catalog-response.json",
+    "keystone/regions-list-response.json",
+    "keystone/services-list-response.json",
 }
 # Samples of APIs the collector does not list (admin inventories, catalogs, records, raw
 # HTTP): they are parsed elsewhere (the catalog by keystoneauth) or left for later issues.
@@ -114,13 +122,6 @@ NOT_INVENTORY = {
     "swift/container-sync-realms.conf",
     "swift/endpoints-list-response.json",
     "swift/objects-list-response.json",
-    "keystone/auth-password-project-scoped-response.json",
-    "keystone/endpoints-list-response.json",
-    "keystone/federation/auth/scoped-token-response.json",
-    "keystone/federation/service-provider/list-response.json",
-    "keystone/get-service-catalog-response.json",
-    "keystone/regions-list-response.json",
-    "keystone/services-list-response.json",
 }
 
 
@@ -387,6 +388,79 @@ def test_keystone_projects_domains_and_identity_providers() -> None:
     # Entity ids that are not URLs have no host: recorded, never resolved as a place.
     assert len(out) == 4 and out["host"].isna().all()
     assert sorted(out["endpoint"]) == ["acme_id_1", "acme_id_2", "sore_id_1", "store_id_2"]
+
+
+def test_token_catalog_endpoints_take_region_id_or_region() -> None:
+    token = json.loads(
+        (UPSTREAM / "keystone/auth-password-project-scoped-response.json").read_text()
+    )
+    both = identity.catalog_endpoints(token["token"]["catalog"])
+    assert list(both.columns) == identity.ENDPOINT_COLUMNS
+    assert set(both["region"]) == {"RegionOne"}
+    public = row(both, service_type="identity", interface="public")
+    assert public["url"] == "http://example.com/identity/v2.0"
+    assert {"compute", "identity", "volumev2"} <= set(both["service_type"])
+    # Only ``region`` (no ``region_id``): the catalog API and a federated token.
+    for relative, key in (
+        ("keystone/get-service-catalog-response.json", None),
+        ("keystone/federation/auth/scoped-token-response.json", "token"),
+    ):
+        data = json.loads((UPSTREAM / relative).read_text())
+        catalog = (data if key is None else data[key])["catalog"]
+        only_region = identity.catalog_endpoints(catalog)
+        assert len(only_region) == 3 and set(only_region["region"]) == {"RegionOne"}
+        assert set(only_region["interface"]) == {"public", "internal", "admin"}
+    assert identity.catalog_endpoints([]).empty
+
+
+def test_admin_endpoint_list_joins_service_types_and_keeps_templates() -> None:
+    services = identity.services(page("keystone/services-list-response.json", "services"))
+    assert row(services, name="nova")["type"] == "compute"
+    listed = identity.endpoints(
+        page("keystone/endpoints-list-response.json", "endpoints"), services
+    )
+    assert list(listed.columns) == identity.ENDPOINT_COLUMNS
+    assert set(listed["region"]) == {"RegionOne"}
+    # The samples' ids do not cross-reference: no endpoint's service is in the list, and
+    # its type stays unknown rather than guessed.
+    assert listed["service_type"].isna().all() and len(listed) == 27
+    swift = pd.DataFrame(
+        {"service_id": ["ef6b15e425814dc69d830361baae0e33"], "type": ["object-store"]}
+    )
+    listed = identity.endpoints(page("keystone/endpoints-list-response.json", "endpoints"), swift)
+    templated = listed[listed["service_type"].eq("object-store")]
+    # ``/v1/AUTH_$(tenant_id)s`` is cut: the template names a project, not a place.
+    assert set(templated["url"]) == {"http://23.253.211.234:8080/v1", "http://23.253.211.234:8080"}
+    assert set(templated["interface"]) == {"admin", "internal", "public"}
+    # The template follows the host and port, which is what locates the service.
+    located = split_endpoints(templated["url"])
+    assert set(located["host"]) == {"23.253.211.234"}
+
+
+def test_regions_have_parents_or_none() -> None:
+    regions = identity.regions(page("keystone/regions-list-response.json", "regions"))
+    assert regions.to_dict("records") == [{"region": "RegionOne", "parent": None}]
+
+
+def test_service_providers_are_external_identity_flows() -> None:
+    sp_page = page("keystone/federation/service-provider/list-response.json", "service_providers")
+    sps = identity.service_providers(sp_page, "r")
+    assert row(sps, name="ACME")["enabled"] == "true"
+    assert row(sps, name="ACME-contractors")["enabled"] == "false"
+    assert set(sps["kind"]) == {"service_provider"}
+    out = flows.service_provider_flows(sp_page, sps)
+    assert set(out["channel"]) == {"identity"}
+    assert sorted(out["host"]) == [
+        "example.com",
+        "example.com",
+        "other.example.com",
+        "other.example.com",
+    ]
+    acme = out[out["asset_id"].eq("ACME")]
+    assert set(acme["endpoint"]) == {
+        "https://example.com/identity/Shibboleth.sso/SAML2/ECP",
+        "https://example.com/identity/v3/OS-FEDERATION/identity_providers/acme/protocols/saml2/auth",
+    }
 
 
 # -- error bodies --------------------------------------------------------------------------

@@ -38,6 +38,7 @@ from residency.providers import match_auth_host
 
 from . import block_storage, compute, flows, identity, image, network, services
 from .api import ListError, Pager, Paging
+from .rows import joined_strings
 
 __all__ = ["KINDS", "RESOURCES", "OpenStackCollector", "OpenStackOptions", "Resource"]
 
@@ -115,8 +116,6 @@ def _dns_flows(page: Items, assets: pd.DataFrame) -> pd.DataFrame:
 
 
 def _idp_flows(page: Items, assets: pd.DataFrame) -> pd.DataFrame:
-    from .rows import joined_strings
-
     return flows.url_flows(
         assets,
         joined_strings(page, "remote_ids", "\n"),
@@ -288,6 +287,16 @@ RESOURCES: tuple[Resource, ...] = (
         flows=_idp_flows,
         once_per_cloud=True,
     ),
+    Resource(
+        "service_provider",
+        "identity",
+        "/OS-FEDERATION/service_providers",
+        "service_providers",
+        "none",
+        _simple(identity.service_providers),
+        flows=flows.service_provider_flows,
+        once_per_cloud=True,
+    ),
 )
 """Every collection the collector lists, in order (see docs/openstack.md)."""
 
@@ -439,21 +448,17 @@ class OpenStackCollector:
             raise ListError("forbidden", f"authentication failed: {_line(exc)}") from None
         except ksa.ClientException as exc:
             raise ListError("error", f"authentication failed: {_line(exc)}") from None
-        catalog = access.service_catalog.catalog or []
-        found: set[str] = set()
-        identity_region: str | None = None
-        for service in catalog:
-            for endpoint in service.get("endpoints", []):
-                region = endpoint.get("region_id") or endpoint.get("region")
-                if not region:
-                    continue
-                found.add(str(region))
-                if service.get("type") == "identity" and endpoint.get("interface") == "public":
-                    identity_region = identity_region or str(region)
+        catalog = identity.catalog_endpoints(access.service_catalog.catalog or [])
+        catalog = catalog[catalog["region"].notna()]
+        found: set[str] = set(catalog["region"])
+        public_identity = catalog[
+            catalog["service_type"].eq("identity") & catalog["interface"].eq("public")
+        ]
+        identity_region = public_identity["region"].iloc[0] if len(public_identity) else None
         pager = Pager(lambda _: conn.identity, retries=self.options.retries)
         try:
             for page in pager.pages("identity", "/regions", "regions", "none"):
-                found.update(str(r["id"]) for r in page if r.get("id"))
+                found.update(identity.regions(Items(page))["region"].dropna())
         except ListError:
             pass  # the catalog's regions are enough; /v3/regions is a cross-check
         wanted = sorted(found)

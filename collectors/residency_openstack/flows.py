@@ -17,6 +17,7 @@ __all__ = [
     "FLOW_COLUMNS",
     "address_flows",
     "egress_flows",
+    "service_provider_flows",
     "url_flows",
 ]
 
@@ -201,4 +202,15 @@ def url_flows(assets: pd.DataFrame, urls: pd.Series, channel: str, evidence: str
                 ),
             }
         )
+    )
+
+
+def service_provider_flows(page: Items, assets: pd.DataFrame) -> pd.DataFrame:
+    """A Keystone service provider's ``sp_url`` (where this cloud's assertions about its
+    users go) and ``auth_url`` (the remote Keystone): two ``identity`` flows per provider."""
+    return url_flows(
+        pd.concat([assets, assets], ignore_index=True),
+        pd.concat([assets["sp_url"], assets["auth_url"]], ignore_index=True),
+        "identity",
+        "service provider {name} receives this cloud's identities at {address}",
     )
