@@ -86,10 +86,6 @@ READ_BY_TESTS = {
     "keystone/get-service-catalog-response.json",
     "keystone/regions-list-response.json",
     "keystone/services-list-response.json",
-}
-# Samples of APIs the collector does not list (admin inventories, catalogs, records, raw
-# HTTP): they are parsed elsewhere (the catalog by keystoneauth) or left for later issues.
-NOT_INVENTORY = {
     "nova/flavors-detail-resp.json",
     "nova/v2.75/flavors-detail-resp.json",
     "nova/hypervisors-detail-resp.json",
@@ -99,6 +95,10 @@ NOT_INVENTORY = {
     "nova/services-list-get-resp.json",
     "nova/v2.69/services-list-get-resp.json",
     "nova/v2.81/aggregates-list-get-resp.json",
+}
+# Samples of APIs the collector does not list (admin inventories, catalogs, records, raw
+# HTTP): they are parsed elsewhere (the catalog by keystoneauth) or left for later issues.
+NOT_INVENTORY = {
     "cinder/pools-list-detailed-response.json",
     "cinder/services-list-response.json",
     "cinder/v3.49/services-list-response.json",
@@ -163,6 +163,96 @@ def test_nova_zones_list_compute_hosts_and_skip_internal() -> None:
     zones = compute.availability_zones(plain["availabilityZoneInfo"], "RegionOne", "compute")
     assert zones["zone"].tolist() == ["nova"]
     assert zones["hosts"].isna().all()  # a reader's list has no hosts: not guessed
+
+
+@pytest.mark.parametrize(
+    "relative", ["nova/flavors-detail-resp.json", "nova/v2.75/flavors-detail-resp.json"]
+)
+def test_flavor_ids_are_named_from_the_flavor_list(relative: str) -> None:
+    names = compute.flavor_names(page(relative, "flavors"))
+    assert names["1"] == "m1.tiny" and names["2"] == "m1.small"
+    servers = compute.servers(page("nova/servers-details-resp.json", "servers"), "r")
+    assert set(compute.named_flavors(servers["flavor"], names)) == {"m1.tiny"}
+    # An id the list lacks (a deleted flavor) stays the id.
+    kept = compute.named_flavors(pd.Series(["1", "gone", None], dtype=object), names)
+    assert kept.tolist() == ["m1.tiny", "gone", None]
+
+
+class _FlavorPager:
+    """Answers ``/flavors/detail`` with the api-ref sample, and counts the requests."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def pages(self, service: str, path: str, *args: Any) -> Any:
+        self.calls.append(path)
+        data = json.loads((UPSTREAM / "nova/flavors-detail-resp.json").read_text())
+        yield data["flavors"]
+
+
+def test_servers_below_2_47_get_flavor_names_from_one_flavor_listing() -> None:
+    from residency_openstack import _Region
+
+    pager = _FlavorPager()
+    region = _Region("r", None, pager)  # type: ignore[arg-type]
+    old = page("nova/servers-details-resp.json", "servers")
+    assert set(region.servers(old)["flavor"]) == {"m1.tiny"}
+    assert set(region.servers(old)["flavor"]) == {"m1.tiny"}
+    assert pager.calls == ["/flavors/detail"]  # once per region
+    # 2.47 and later carry the name: no listing.
+    new = page("nova/v2.100/servers-details-resp.json", "servers")
+    assert set(_Region("r", None, pager).servers(new)["flavor"]) == {"m1.tiny"}  # type: ignore[arg-type]
+    assert pager.calls == ["/flavors/detail"]
+
+
+@pytest.mark.parametrize(
+    "relative", ["nova/services-list-get-resp.json", "nova/v2.69/services-list-get-resp.json"]
+)
+def test_compute_services_give_zone_and_host(relative: str) -> None:
+    services = compute.service_hosts(page(relative, "services"))
+    computes = services[services["binary"].eq("nova-compute")]
+    assert set(computes["host"]) == {"host1", "host2"}
+    if "v2.69" in relative:
+        # A down cell's services: no zone, no state: unknown, not guessed.
+        assert computes["zone"].isna().all() and set(computes["status"]) == {"UNKNOWN"}
+    else:
+        assert set(computes["zone"]) == {"nova"}
+        assert set(services.loc[services["binary"].eq("nova-scheduler"), "zone"]) == {"internal"}
+
+
+def test_hypervisors_give_host_ip_across_microversions() -> None:
+    v21 = compute.hypervisors(page("nova/hypervisors-detail-resp.json", "hypervisors"))
+    assert v21.iloc[0][["hypervisor_id", "hypervisor", "host_ip"]].tolist() == [
+        "1",
+        "fake-mini",
+        "1.1.1.1",
+    ]
+    assert v21.iloc[0]["host"] == "e6a37ee802d74863ab8b91ade8f12a67"
+    listed = compute.hypervisors(page("nova/hypervisors-list-resp.json", "hypervisors"))
+    assert listed.iloc[0]["hypervisor"] == "fake-mini"
+    assert listed.iloc[0]["host_ip"] is None and listed.iloc[0]["host"] is None
+    v288 = compute.hypervisors(page("nova/v2.88/hypervisors-detail-resp.json", "hypervisors"))
+    assert v288.iloc[0][["hypervisor_id", "host", "host_ip"]].tolist() == [
+        "f6d28711-9c10-470e-8b31-c03f498b0032",
+        "host2",
+        "192.168.1.135",
+    ]
+    v253 = page("nova/v2.53/hypervisors-detail-with-servers-resp.json", "hypervisors")
+    assert len(compute.hypervisors(v253).iloc[0]["hypervisor_id"]) == 36  # a UUID
+    assert compute.hypervisor_servers(v253).to_dict("records") == [
+        {"server_id": "aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa", "hypervisor": "fake-mini"},
+        {"server_id": "bbbbbbbb-bbbb-bbbb-bbbb-bbbbbbbbbbbb", "hypervisor": "fake-mini"},
+    ]
+    assert compute.hypervisor_servers(
+        page("nova/v2.88/hypervisors-detail-resp.json", "hypervisors")
+    ).empty
+
+
+def test_aggregates_place_their_hosts_in_a_zone() -> None:
+    pairs = compute.aggregate_hosts(page("nova/v2.81/aggregates-list-get-resp.json", "aggregates"))
+    assert pairs.to_dict("records") == [{"zone": "london", "host": "compute"}]
+    unzoned = Items([{"name": "ssd", "availability_zone": None, "hosts": ["h1"]}])
+    assert compute.aggregate_hosts(unzoned).empty
 
 
 # -- Cinder ---------------------------------------------------------------------------

@@ -139,7 +139,7 @@ RESOURCES: tuple[Resource, ...] = (
         "/servers/detail",
         "servers",
         "marker",
-        _simple(compute.servers),
+        lambda page, region: region.servers(page),
         all_projects=ALL_TENANTS,
         microversion="2.47",
     ),
@@ -321,6 +321,30 @@ class _Region:
     protocols: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame({"lb": [], "protocol": []}, dtype=object)
     )
+
+    flavors: pd.Series | None = None
+
+    def servers(self, page: Items) -> pd.DataFrame:
+        """Servers with flavor names: below microversion 2.47 Nova gives ``flavor.id``
+        alone, and the region's flavors are then listed once to name them."""
+        from residency.fields import column
+
+        frame = compute.servers(page, self.name)
+        if column(page, "flavor.original_name").notna().any() or frame["flavor"].isna().all():
+            return frame
+        if self.flavors is None:
+            try:
+                parts = [
+                    compute.flavor_names(Items(raw))
+                    for raw in self.pager.pages(
+                        "compute", "/flavors/detail", "flavors", "marker", {"is_public": "None"}
+                    )
+                ]
+                self.flavors = pd.concat(parts) if parts else pd.Series(dtype=object)
+            except ListError:
+                self.flavors = pd.Series(dtype=object)  # ids stay ids: nothing guessed
+        frame["flavor"] = compute.named_flavors(frame["flavor"], self.flavors).to_numpy()
+        return frame
 
     def container_headers(self, page: Items) -> pd.DataFrame:
         """Each container's storage policy and sync target, from a HEAD per container
