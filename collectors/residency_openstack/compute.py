@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 
 from residency.fields import Items, column, elements, per_object
 
-from .rows import asset_rows, first_of, none_if_empty
+from .rows import asset_rows, first_of, none_if_empty, table
 
 __all__ = [
     "aggregate_hosts",
@@ -127,29 +127,23 @@ def service_hosts(page: Items) -> pd.DataFrame:
     """``GET /os-services`` of Nova or Cinder (admin): (``binary``, ``host``, ``zone``,
     ``status``, ``state``) per service. Nova 2.69 lists services of a down cell with
     ``binary``, ``host`` and ``status: UNKNOWN`` only: their zone stays null, never guessed."""
-    frame = pd.DataFrame(
-        {
-            name: none_if_empty(column(page, name)).to_numpy(dtype=object)
-            for name in ("binary", "host", "zone", "status", "state")
-        }
-    ).astype(object)
-    return frame.where(frame.notna(), None)
+    return table(page, {name: name for name in ("binary", "host", "zone", "status", "state")})
 
 
 def hypervisors(page: Items) -> pd.DataFrame:
     """``GET /os-hypervisors[/detail]`` (admin): (``hypervisor_id``, ``hypervisor``,
     ``host``, ``host_ip``, ``state``). Ids are integers before 2.53 and UUIDs since (both
     kept as text); the plain list and 2.88 lack some fields, which stay null."""
-    frame = pd.DataFrame(
+    return table(
+        page,
         {
-            "hypervisor_id": column(page, "id"),
-            "hypervisor": column(page, "hypervisor_hostname"),
-            "host": none_if_empty(column(page, "service.host")),
-            "host_ip": none_if_empty(column(page, "host_ip")),
-            "state": column(page, "state"),
-        }
-    ).astype(object)
-    return frame.where(frame.notna(), None)
+            "hypervisor_id": "id",
+            "hypervisor": "hypervisor_hostname",
+            "host": "service.host",
+            "host_ip": "host_ip",
+            "state": "state",
+        },
+    )
 
 
 def hypervisor_servers(page: Items) -> pd.DataFrame:

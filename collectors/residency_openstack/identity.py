@@ -11,7 +11,7 @@ import pandas as pd
 
 from residency.fields import Items, column, elements
 
-from .rows import asset_rows, joined_strings, none_if_empty
+from .rows import asset_rows, joined_strings, none_if_empty, table
 
 __all__ = [
     "ENDPOINT_COLUMNS",
@@ -144,6 +144,4 @@ def _untemplated(url: pd.Series) -> pd.Series:
 def regions(page: Items) -> pd.DataFrame:
     """``GET /v3/regions``: each region and its parent (``parent_region_id``, null for a
     top-level region)."""
-    return pd.DataFrame(
-        {"region": column(page, "id"), "parent": none_if_empty(column(page, "parent_region_id"))}
-    )
+    return table(page, {"region": "id", "parent": "parent_region_id"})

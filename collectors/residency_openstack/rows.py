@@ -11,7 +11,14 @@ import pyarrow.compute as pc
 
 from residency.fields import Items, column, elements, per_object
 
-__all__ = ["asset_rows", "first_of", "joined_strings", "last_segment", "none_if_empty"]
+__all__ = [
+    "asset_rows",
+    "first_of",
+    "joined_strings",
+    "last_segment",
+    "none_if_empty",
+    "table",
+]
 
 
 def asset_rows(
@@ -90,3 +97,19 @@ def joined_strings(page: Items, path: str, separator: str = ",") -> pd.Series:
         return pd.Series([None] * len(page), dtype=object)
     joined = pc.binary_join(lists, separator).to_numpy(zero_copy_only=False)
     return none_if_empty(pd.Series(joined, dtype=object))
+
+
+def table(page: Items, columns: Mapping[str, str | pd.Series]) -> pd.DataFrame:
+    """A frame that is not asset rows (an inventory a transform joins, a flow's source):
+    each column a dotted field path of the page or a Series aligned with it; text as
+    Python objects, None where missing or ``""``."""
+    frame = pd.DataFrame(
+        {
+            name: none_if_empty(
+                column(page, spec) if isinstance(spec, str) else spec.reset_index(drop=True)
+            ).to_numpy(dtype=object)
+            for name, spec in columns.items()
+        },
+        index=pd.RangeIndex(len(page)),
+    ).astype(object)
+    return frame.where(frame.notna(), None)
