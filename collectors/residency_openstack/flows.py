@@ -5,13 +5,15 @@ DNS masters and Swift container sync targets. Endpoints that are URLs are split 
 from __future__ import annotations
 
 import ipaddress
-from typing import Any, Final
+from typing import Final
 
 import numpy as np
 import pandas as pd
 
 from residency.endpoints import split_endpoints
-from residency.fields import Items, column, elements
+from residency.fields import Items, column
+
+from .rows import element_table
 
 __all__ = [
     "FLOW_COLUMNS",
@@ -89,18 +91,9 @@ def egress_flows(page: Items, assets: pd.DataFrame) -> pd.DataFrame:
     """One ``egress`` flow per (security group, destination prefix, port) its egress rules
     allow beyond private address space; a rule with no remote prefix or group allows
     anywhere (``0.0.0.0/0`` or ``::/0`` by ethertype)."""
-    fields: dict[str, Any] = {}
-    owner: Any = None
-    for name in _RULE_FIELDS:
-        found = elements(page, "security_group_rules", name)
-        if found is None:
-            fields[name] = None
-            continue
-        owner, values = found
-        fields[name] = values.to_numpy(zero_copy_only=False)
-    if owner is None or fields["direction"] is None:
+    rules = element_table(page, "security_group_rules", _RULE_FIELDS)
+    if rules is None or rules["direction"].isna().all():
         return _empty()
-    rules = pd.DataFrame({"owner": owner, **fields})
     return _egress(rules, assets["asset_id"], assets["name"])
 
 

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from residency.fields import Items, column, elements
+from residency.fields import Items, column
 
-from .rows import asset_rows, joined_strings, none_if_empty, table
+from .rows import asset_rows, element_table, joined_strings, none_if_empty, table
 
 __all__ = [
     "ENDPOINT_COLUMNS",
@@ -69,23 +68,16 @@ def _endpoint_region(region_id: pd.Series, region: pd.Series) -> pd.Series:
 
 def catalog_endpoints(catalog: list[dict[str, Any]]) -> pd.DataFrame:
     """Every endpoint of a token's catalog (``token.catalog``, or ``GET /v3/auth/catalog``):
-        (``service_type``, ``interface``, ``region``, ``url``). URLs are kept as Keystone wrote
-        them, except that a ``$(tenant_id)s`` template and what follows it is cut off (a token's
+    (``service_type``, ``interface``, ``region``, ``url``). URLs are kept as Keystone wrote
+    them, except that a ``$(tenant_id)s`` template and what follows it is cut off (a token's
     catalog has it substituted; an admin list and some catalogs do not)."""
     services_ = Items(catalog)
-    parts: dict[str, Any] = {}
-    owner: Any = np.zeros(0, dtype=np.int64)
-    for name in ("interface", "region_id", "region", "url"):
-        found = elements(services_, "endpoints", name)
-        if found is None:
-            parts[name] = None
-            continue
-        owner, values = found
-        parts[name] = values.to_numpy(zero_copy_only=False)
+    frame = element_table(services_, "endpoints", ("interface", "region_id", "region", "url"))
+    if frame is None:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in ENDPOINT_COLUMNS})
     types = column(services_, "type").to_numpy(dtype=object)
-    frame = pd.DataFrame({k: v for k, v in parts.items()}, index=pd.RangeIndex(len(owner)))
     return _endpoint_frame(
-        pd.Series(types[owner], dtype=object),
+        pd.Series(types[frame["owner"].to_numpy()], dtype=object),
         frame["interface"],
         _endpoint_region(frame["region_id"], frame["region"]),
         frame["url"],
@@ -94,13 +86,7 @@ def catalog_endpoints(catalog: list[dict[str, Any]]) -> pd.DataFrame:
 
 def services(page: Items) -> pd.DataFrame:
     """``GET /v3/services`` (admin): service id → catalog type and name."""
-    return pd.DataFrame(
-        {
-            "service_id": column(page, "id"),
-            "type": column(page, "type"),
-            "name": column(page, "name"),
-        }
-    )
+    return table(page, {"service_id": "id", "type": "type", "name": "name"})
 
 
 def endpoints(page: Items, services_: pd.DataFrame) -> pd.DataFrame:

@@ -13,6 +13,7 @@ from residency.fields import Items, column, elements, per_object
 
 __all__ = [
     "asset_rows",
+    "element_table",
     "first_of",
     "joined_strings",
     "last_segment",
@@ -113,3 +114,21 @@ def table(page: Items, columns: Mapping[str, str | pd.Series]) -> pd.DataFrame:
         index=pd.RangeIndex(len(page)),
     ).astype(object)
     return frame.where(frame.notna(), None)
+
+
+def element_table(page: Items, list_path: str, fields: tuple[str, ...]) -> pd.DataFrame | None:
+    """Every element of the list of objects at ``list_path`` as a row: ``owner`` (the row
+    of the object that holds it) and each of ``fields`` (None where absent). None where no
+    element has any of them."""
+    values: dict[str, Any] = {}
+    owner: Any = None
+    for name in fields:
+        found = elements(page, list_path, name)
+        if found is None:
+            values[name] = None
+            continue
+        owner, array = found
+        values[name] = array.to_numpy(zero_copy_only=False)
+    if owner is None:
+        return None
+    return pd.DataFrame({"owner": owner, **values}, index=pd.RangeIndex(len(owner)))
