@@ -178,22 +178,22 @@ def test_flavor_ids_are_named_from_the_flavor_list(relative: str) -> None:
     assert kept.tolist() == ["m1.tiny", "gone", None]
 
 
-class _FlavorPager:
-    """Answers ``/flavors/detail`` with the api-ref sample, and counts the requests."""
+class _SamplePager:
+    """Answers any listing with one api-ref sample, and counts the requests."""
 
-    def __init__(self) -> None:
+    def __init__(self, relative: str, key: str) -> None:
+        self.relative, self.key = relative, key
         self.calls: list[str] = []
 
     def pages(self, service: str, path: str, *args: Any) -> Any:
         self.calls.append(path)
-        data = json.loads((UPSTREAM / "nova/flavors-detail-resp.json").read_text())
-        yield data["flavors"]
+        yield json.loads((UPSTREAM / self.relative).read_text())[self.key]
 
 
 def test_servers_below_2_47_get_flavor_names_from_one_flavor_listing() -> None:
     from residency_openstack import _Region
 
-    pager = _FlavorPager()
+    pager = _SamplePager("nova/flavors-detail-resp.json", "flavors")
     region = _Region("r", None, pager)  # type: ignore[arg-type]
     old = page("nova/servers-details-resp.json", "servers")
     assert set(region.servers(old)["flavor"]) == {"m1.tiny"}
@@ -492,21 +492,25 @@ def test_vpn_service_and_remote_cidrs_from_the_peer_endpoint_group() -> None:
     # cross-reference): its remote CIDRs stay unknown...
     vpn_page = page("neutron/ipsec-site-connections-list-response.json", "ipsec_site_connections")
     assert network.peer_cidrs(vpn_page, groups).isna().all()
-    # ...and with the group it names, the remote peer and CIDRs are one external connection.
-    named = groups.assign(
-        group_id=groups["group_id"].where(
-            groups["name"].ne("peers"), "9ad5a7e0-6dac-41b4-b20d-a7b8645fddf1"
-        )
-    )
-    cidrs = network.peer_cidrs(vpn_page, named)
-    conns = network.ipsec_site_connections(vpn_page, "r")
-    peers = conns["peer_address"].str.cat(cidrs, sep=",")
-    out = flows.address_flows(conns, peers, "vpn", "{name} {address}")
+    # ...and when the connection names a listed group (its id set to the api-ref group's),
+    # the collector lists the groups once and the remote peer and CIDRs are external flows.
+    from residency_openstack import _Region, _vpn_flows
+
+    raw = json.loads((UPSTREAM / "neutron/ipsec-site-connections-list-response.json").read_text())
+    connections = raw["ipsec_site_connections"]
+    connections[0]["peer_ep_group_id"] = row(groups, name="peers")["group_id"]
+    pager = _SamplePager("neutron/vpn-endpoint-groups-list-response.json", "endpoint_groups")
+    region = _Region("r", None, pager)  # type: ignore[arg-type]
+    conns = region.vpn_connections(Items(connections))
+    region.vpn_connections(Items(connections))
+    assert pager.calls == ["/vpn/endpoint-groups"]  # once per region
+    out = _vpn_flows(Items(connections), conns)
     assert out[["channel", "ip", "host"]].to_dict("records") == [
         {"channel": "vpn", "ip": "172.24.4.226", "host": None},
         {"channel": "vpn", "ip": "10.2.0.0/24", "host": None},
         {"channel": "vpn", "ip": "10.3.0.0/24", "host": None},
     ]
+    assert "reaches remote network 10.2.0.0/24" in out["evidence"].iloc[1]
 
 
 # -- Octavia, Designate, Barbican, Swift, Keystone ------------------------------------------

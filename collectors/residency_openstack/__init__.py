@@ -101,11 +101,22 @@ def _simple(fn: Callable[[Items, str], pd.DataFrame]) -> Transform:
 
 
 def _vpn_flows(page: Items, assets: pd.DataFrame) -> pd.DataFrame:
-    return flows.address_flows(
-        assets,
-        assets["peer_address"],
-        "vpn",
-        "IPsec site connection {name} peers with {address}",
+    return pd.concat(
+        [
+            flows.address_flows(
+                assets,
+                assets["peer_address"],
+                "vpn",
+                "IPsec site connection {name} peers with {address}",
+            ),
+            flows.address_flows(
+                assets,
+                assets["peer_cidrs"],
+                "vpn",
+                "IPsec site connection {name} reaches remote network {address}",
+            ),
+        ],
+        ignore_index=True,
     )
 
 
@@ -217,7 +228,7 @@ RESOURCES: tuple[Resource, ...] = (
         "/vpn/ipsec-site-connections",
         "ipsec_site_connections",
         "marker",
-        _simple(network.ipsec_site_connections),
+        lambda page, region: region.vpn_connections(page),
         flows=_vpn_flows,
     ),
     Resource(
@@ -323,6 +334,26 @@ class _Region:
     )
 
     flavors: pd.Series | None = None
+    endpoint_groups: pd.DataFrame | None = None
+
+    def vpn_connections(self, page: Items) -> pd.DataFrame:
+        """IPsec site connections with their remote CIDRs: connections that name a peer
+        endpoint group need the region's endpoint groups, listed once and only then."""
+        from residency.fields import column
+
+        if self.endpoint_groups is None and column(page, "peer_ep_group_id").notna().any():
+            try:
+                parts = [
+                    network.endpoint_groups(Items(raw))
+                    for raw in self.pager.pages(
+                        "network", "/vpn/endpoint-groups", "endpoint_groups", "marker"
+                    )
+                ]
+                groups = pd.concat(parts, ignore_index=True) if parts else None
+            except ListError:
+                groups = None  # the remote CIDRs stay unknown; the peer address is still seen
+            self.endpoint_groups = network.endpoint_groups(Items([])) if groups is None else groups
+        return network.ipsec_site_connections(page, self.name, self.endpoint_groups)
 
     def servers(self, page: Items) -> pd.DataFrame:
         """Servers with flavor names: below microversion 2.47 Nova gives ``flavor.id``

@@ -93,13 +93,18 @@ def security_groups(page: Items, region: str) -> pd.DataFrame:
     return asset_rows(page, "security_group", region, scope="project_id")
 
 
-def ipsec_site_connections(page: Items, region: str) -> pd.DataFrame:
+def ipsec_site_connections(
+    page: Items, region: str, groups: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """The remote peer's address and, with the region's endpoint groups (see
+    :func:`endpoint_groups`), the remote CIDRs behind it (:func:`peer_cidrs`)."""
+    listed = endpoint_groups(Items([])) if groups is None else groups
     return asset_rows(
         page,
         "vpn_connection",
         region,
         scope="project_id",
-        attributes={"peer_address": "peer_address"},
+        attributes={"peer_address": "peer_address", "peer_cidrs": peer_cidrs(page, listed)},
     )
 
 
