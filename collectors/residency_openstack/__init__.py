@@ -336,23 +336,37 @@ class _Region:
     flavors: pd.Series | None = None
     endpoint_groups: pd.DataFrame | None = None
 
+    def listed(
+        self,
+        service: str,
+        path: str,
+        key: str,
+        parse: Callable[[Items], Any],
+        params: dict[str, Any] | None = None,
+    ) -> list[Any]:
+        """Every page of a listing a transform needs, parsed; empty where it is refused."""
+        try:
+            return [
+                parse(Items(raw)) for raw in self.pager.pages(service, path, key, "marker", params)
+            ]
+        except ListError:
+            return []
+
     def vpn_connections(self, page: Items) -> pd.DataFrame:
         """IPsec site connections with their remote CIDRs: connections that name a peer
         endpoint group need the region's endpoint groups, listed once and only then."""
         from residency.fields import column
 
         if self.endpoint_groups is None and column(page, "peer_ep_group_id").notna().any():
-            try:
-                parts = [
-                    network.endpoint_groups(Items(raw))
-                    for raw in self.pager.pages(
-                        "network", "/vpn/endpoint-groups", "endpoint_groups", "marker"
-                    )
-                ]
-                groups = pd.concat(parts, ignore_index=True) if parts else None
-            except ListError:
-                groups = None  # the remote CIDRs stay unknown; the peer address is still seen
-            self.endpoint_groups = network.endpoint_groups(Items([])) if groups is None else groups
+            # A refused list leaves the remote CIDRs unknown; the peer address is still seen.
+            groups = self.listed(
+                "network", "/vpn/endpoint-groups", "endpoint_groups", network.endpoint_groups
+            )
+            self.endpoint_groups = (
+                pd.concat(groups, ignore_index=True)
+                if groups
+                else network.endpoint_groups(Items([]))
+            )
         return network.ipsec_site_connections(page, self.name, self.endpoint_groups)
 
     def servers(self, page: Items) -> pd.DataFrame:
@@ -364,16 +378,11 @@ class _Region:
         if column(page, "flavor.original_name").notna().any() or frame["flavor"].isna().all():
             return frame
         if self.flavors is None:
-            try:
-                parts = [
-                    compute.flavor_names(Items(raw))
-                    for raw in self.pager.pages(
-                        "compute", "/flavors/detail", "flavors", "marker", {"is_public": "None"}
-                    )
-                ]
-                self.flavors = pd.concat(parts) if parts else pd.Series(dtype=object)
-            except ListError:
-                self.flavors = pd.Series(dtype=object)  # ids stay ids: nothing guessed
+            # A refused list leaves the ids as they are: nothing guessed.
+            names = self.listed(
+                "compute", "/flavors/detail", "flavors", compute.flavor_names, {"is_public": "None"}
+            )
+            self.flavors = pd.concat(names) if names else pd.Series(dtype=object)
         frame["flavor"] = compute.named_flavors(frame["flavor"], self.flavors).to_numpy()
         return frame
 
