@@ -434,8 +434,9 @@ def test_missing_services_are_not_found_and_listed_ones_ok(collected: dict[str, 
         ):
             assert coverage[region, kind] == "ok", (region, kind)
     # Keystone's own kinds are listed once, in the identity endpoint's region.
-    identity = [(r, k) for (r, k) in coverage if k in ("project", "domain", "identity_provider")]
-    assert len(identity) == 3 and len({r for r, _ in identity}) == 1
+    keystone = ("project", "domain", "identity_provider", "service_provider")
+    identity = [(r, k) for (r, k) in coverage if k in keystone]
+    assert len(identity) == 4 and len({r for r, _ in identity}) == 1
     projects = collected["assets"].query("kind == 'project'")
     assert set(projects["name"]) >= {"web-shop", "payments", "analytics", "platform"}
 

@@ -38,6 +38,7 @@ from residency.providers import match_auth_host
 
 from . import block_storage, compute, flows, identity, image, network, services
 from .api import ListError, Pager, Paging
+from .rows import joined_strings
 
 __all__ = ["KINDS", "RESOURCES", "OpenStackCollector", "OpenStackOptions", "Resource"]
 
@@ -100,11 +101,22 @@ def _simple(fn: Callable[[Items, str], pd.DataFrame]) -> Transform:
 
 
 def _vpn_flows(page: Items, assets: pd.DataFrame) -> pd.DataFrame:
-    return flows.address_flows(
-        assets,
-        assets["peer_address"],
-        "vpn",
-        "IPsec site connection {name} peers with {address}",
+    return pd.concat(
+        [
+            flows.address_flows(
+                assets,
+                assets["peer_address"],
+                "vpn",
+                "IPsec site connection {name} peers with {address}",
+            ),
+            flows.address_flows(
+                assets,
+                assets["peer_cidrs"],
+                "vpn",
+                "IPsec site connection {name} reaches remote network {address}",
+            ),
+        ],
+        ignore_index=True,
     )
 
 
@@ -115,8 +127,6 @@ def _dns_flows(page: Items, assets: pd.DataFrame) -> pd.DataFrame:
 
 
 def _idp_flows(page: Items, assets: pd.DataFrame) -> pd.DataFrame:
-    from .rows import joined_strings
-
     return flows.url_flows(
         assets,
         joined_strings(page, "remote_ids", "\n"),
@@ -140,7 +150,7 @@ RESOURCES: tuple[Resource, ...] = (
         "/servers/detail",
         "servers",
         "marker",
-        _simple(compute.servers),
+        lambda page, region: region.servers(page),
         all_projects=ALL_TENANTS,
         microversion="2.47",
     ),
@@ -218,7 +228,7 @@ RESOURCES: tuple[Resource, ...] = (
         "/vpn/ipsec-site-connections",
         "ipsec_site_connections",
         "marker",
-        _simple(network.ipsec_site_connections),
+        lambda page, region: region.vpn_connections(page),
         flows=_vpn_flows,
     ),
     Resource(
@@ -288,6 +298,16 @@ RESOURCES: tuple[Resource, ...] = (
         flows=_idp_flows,
         once_per_cloud=True,
     ),
+    Resource(
+        "service_provider",
+        "identity",
+        "/OS-FEDERATION/service_providers",
+        "service_providers",
+        "none",
+        _simple(identity.service_providers),
+        flows=flows.service_provider_flows,
+        once_per_cloud=True,
+    ),
 )
 """Every collection the collector lists, in order (see docs/openstack.md)."""
 
@@ -312,6 +332,59 @@ class _Region:
     protocols: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame({"lb": [], "protocol": []}, dtype=object)
     )
+
+    flavors: pd.Series | None = None
+    endpoint_groups: pd.DataFrame | None = None
+
+    def listed(
+        self,
+        service: str,
+        path: str,
+        key: str,
+        parse: Callable[[Items], Any],
+        params: dict[str, Any] | None = None,
+    ) -> list[Any]:
+        """Every page of a listing a transform needs, parsed; empty where it is refused."""
+        try:
+            return [
+                parse(Items(raw)) for raw in self.pager.pages(service, path, key, "marker", params)
+            ]
+        except ListError:
+            return []
+
+    def vpn_connections(self, page: Items) -> pd.DataFrame:
+        """IPsec site connections with their remote CIDRs: connections that name a peer
+        endpoint group need the region's endpoint groups, listed once and only then."""
+        from residency.fields import column
+
+        if self.endpoint_groups is None and column(page, "peer_ep_group_id").notna().any():
+            # A refused list leaves the remote CIDRs unknown; the peer address is still seen.
+            groups = self.listed(
+                "network", "/vpn/endpoint-groups", "endpoint_groups", network.endpoint_groups
+            )
+            self.endpoint_groups = (
+                pd.concat(groups, ignore_index=True)
+                if groups
+                else network.endpoint_groups(Items([]))
+            )
+        return network.ipsec_site_connections(page, self.name, self.endpoint_groups)
+
+    def servers(self, page: Items) -> pd.DataFrame:
+        """Servers with flavor names: below microversion 2.47 Nova gives ``flavor.id``
+        alone, and the region's flavors are then listed once to name them."""
+        from residency.fields import column
+
+        frame = compute.servers(page, self.name)
+        if column(page, "flavor.original_name").notna().any() or frame["flavor"].isna().all():
+            return frame
+        if self.flavors is None:
+            # A refused list leaves the ids as they are: nothing guessed.
+            names = self.listed(
+                "compute", "/flavors/detail", "flavors", compute.flavor_names, {"is_public": "None"}
+            )
+            self.flavors = pd.concat(names) if names else pd.Series(dtype=object)
+        frame["flavor"] = compute.named_flavors(frame["flavor"], self.flavors).to_numpy()
+        return frame
 
     def container_headers(self, page: Items) -> pd.DataFrame:
         """Each container's storage policy and sync target, from a HEAD per container
@@ -439,21 +512,17 @@ class OpenStackCollector:
             raise ListError("forbidden", f"authentication failed: {_line(exc)}") from None
         except ksa.ClientException as exc:
             raise ListError("error", f"authentication failed: {_line(exc)}") from None
-        catalog = access.service_catalog.catalog or []
-        found: set[str] = set()
-        identity_region: str | None = None
-        for service in catalog:
-            for endpoint in service.get("endpoints", []):
-                region = endpoint.get("region_id") or endpoint.get("region")
-                if not region:
-                    continue
-                found.add(str(region))
-                if service.get("type") == "identity" and endpoint.get("interface") == "public":
-                    identity_region = identity_region or str(region)
+        catalog = identity.catalog_endpoints(access.service_catalog.catalog or [])
+        catalog = catalog[catalog["region"].notna()]
+        found: set[str] = set(catalog["region"])
+        public_identity = catalog[
+            catalog["service_type"].eq("identity") & catalog["interface"].eq("public")
+        ]
+        identity_region = public_identity["region"].iloc[0] if len(public_identity) else None
         pager = Pager(lambda _: conn.identity, retries=self.options.retries)
         try:
             for page in pager.pages("identity", "/regions", "regions", "none"):
-                found.update(str(r["id"]) for r in page if r.get("id"))
+                found.update(identity.regions(Items(page))["region"].dropna())
         except ListError:
             pass  # the catalog's regions are enough; /v3/regions is a cross-check
         wanted = sorted(found)

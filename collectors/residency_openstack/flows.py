@@ -5,18 +5,22 @@ DNS masters and Swift container sync targets. Endpoints that are URLs are split 
 from __future__ import annotations
 
 import ipaddress
-from typing import Any, Final
+from typing import Final
 
 import numpy as np
 import pandas as pd
 
 from residency.endpoints import split_endpoints
-from residency.fields import Items, elements
+from residency.fields import Items, column
+
+from .rows import element_table
 
 __all__ = [
     "FLOW_COLUMNS",
     "address_flows",
     "egress_flows",
+    "rule_egress_flows",
+    "service_provider_flows",
     "url_flows",
 ]
 
@@ -73,48 +77,60 @@ def _is_outside(prefixes: pd.Series) -> np.ndarray:
     return verdict[codes] if len(distinct) else np.zeros(len(prefixes), dtype=bool)
 
 
+_RULE_FIELDS: Final = (
+    "direction",
+    "ethertype",
+    "remote_ip_prefix",
+    "remote_group_id",
+    "port_range_min",
+    "port_range_max",
+)
+
+
 def egress_flows(page: Items, assets: pd.DataFrame) -> pd.DataFrame:
     """One ``egress`` flow per (security group, destination prefix, port) its egress rules
     allow beyond private address space; a rule with no remote prefix or group allows
     anywhere (``0.0.0.0/0`` or ``::/0`` by ethertype)."""
-    fields: dict[str, Any] = {}
-    owner: Any = None
-    for name in (
-        "direction",
-        "ethertype",
-        "remote_ip_prefix",
-        "remote_group_id",
-        "port_range_min",
-        "port_range_max",
-    ):
-        found = elements(page, "security_group_rules", name)
-        if found is None:
-            fields[name] = None
-            continue
-        owner, values = found
-        fields[name] = values.to_numpy(zero_copy_only=False)
-    if owner is None or fields["direction"] is None:
+    rules = element_table(page, "security_group_rules", _RULE_FIELDS)
+    if rules is None or rules["direction"].isna().all():
         return _empty()
-    rules = pd.DataFrame({"owner": owner, **fields})
+    return _egress(rules, assets["asset_id"], assets["name"])
+
+
+def rule_egress_flows(page: Items) -> pd.DataFrame:
+    """:func:`egress_flows` for ``GET /v2.0/security-group-rules`` (rules listed on their
+    own): each flow belongs to the rule's ``security_group_id``, which also names it."""
+    if len(page) == 0:
+        return _empty()
+    rules = pd.DataFrame({name: column(page, name) for name in _RULE_FIELDS})
+    rules["owner"] = np.arange(len(page))
+    group = column(page, "security_group_id")
+    return _egress(rules, group, group)
+
+
+def _egress(rules: pd.DataFrame, asset_ids: pd.Series, names: pd.Series) -> pd.DataFrame:
+    """Egress rules (with the row of their group in ``asset_ids``/``names`` as ``owner``)
+    as flows."""
     rules = rules[rules["direction"].eq("egress") & rules["remote_group_id"].isna()]
     prefix = rules["remote_ip_prefix"].where(
         rules["remote_ip_prefix"].notna(), rules["ethertype"].map(_ANYWHERE)
     )
     rules = rules.assign(prefix=prefix)[prefix.notna()]
     rules = rules[_is_outside(rules["prefix"])]
-    single = rules["port_range_min"].notna() & rules["port_range_min"].eq(rules["port_range_max"])
-    port = pd.to_numeric(rules["port_range_min"].where(single, None)).astype("Int32")
+    low = pd.to_numeric(rules["port_range_min"])
+    single = low.notna() & low.eq(pd.to_numeric(rules["port_range_max"]))
+    port = low.where(single, None).astype("Int32")
     owners = rules["owner"].to_numpy(dtype=np.int64)
     flows = pd.DataFrame(
         {
-            "asset_id": assets["asset_id"].to_numpy(dtype=object)[owners],
+            "asset_id": asset_ids.to_numpy(dtype=object)[owners],
             "channel": "egress",
             "endpoint": rules["prefix"].to_numpy(dtype=object),
             "host": None,
             "ip": rules["prefix"].to_numpy(dtype=object),
-            "port": port,
+            "port": port.array,
             "evidence": "security group "
-            + assets["name"].astype(str).to_numpy(dtype=object)[owners]
+            + names.astype(str).to_numpy(dtype=object)[owners]
             + " allows egress to "
             + rules["prefix"].astype(str).to_numpy(dtype=object),
         }
@@ -158,11 +174,12 @@ def address_flows(
 
 
 def _parses_as_ip(values: pd.Series) -> np.ndarray:
+    """Whether each value is an address or a prefix (a VPN's remote CIDR), not a name."""
     codes, distinct = pd.factorize(values)
 
     def is_ip(text: str) -> bool:
         try:
-            ipaddress.ip_address(text)
+            ipaddress.ip_network(text, strict=False)
         except ValueError:
             return False
         return True
@@ -201,4 +218,15 @@ def url_flows(assets: pd.DataFrame, urls: pd.Series, channel: str, evidence: str
                 ),
             }
         )
+    )
+
+
+def service_provider_flows(page: Items, assets: pd.DataFrame) -> pd.DataFrame:
+    """A Keystone service provider's ``sp_url`` (where this cloud's assertions about its
+    users go) and ``auth_url`` (the remote Keystone): two ``identity`` flows per provider."""
+    return url_flows(
+        pd.concat([assets, assets], ignore_index=True),
+        pd.concat([assets["sp_url"], assets["auth_url"]], ignore_index=True),
+        "identity",
+        "service provider {name} receives this cloud's identities at {address}",
     )

@@ -11,7 +11,15 @@ import pyarrow.compute as pc
 
 from residency.fields import Items, column, elements, per_object
 
-__all__ = ["asset_rows", "first_of", "joined_strings", "last_segment", "none_if_empty"]
+__all__ = [
+    "asset_rows",
+    "element_table",
+    "first_of",
+    "joined_strings",
+    "last_segment",
+    "none_if_empty",
+    "table",
+]
 
 
 def asset_rows(
@@ -90,3 +98,37 @@ def joined_strings(page: Items, path: str, separator: str = ",") -> pd.Series:
         return pd.Series([None] * len(page), dtype=object)
     joined = pc.binary_join(lists, separator).to_numpy(zero_copy_only=False)
     return none_if_empty(pd.Series(joined, dtype=object))
+
+
+def table(page: Items, columns: Mapping[str, str | pd.Series]) -> pd.DataFrame:
+    """A frame that is not asset rows (an inventory a transform joins, a flow's source):
+    each column a dotted field path of the page or a Series aligned with it; text as
+    Python objects, None where missing or ``""``."""
+    frame = pd.DataFrame(
+        {
+            name: none_if_empty(
+                column(page, spec) if isinstance(spec, str) else spec.reset_index(drop=True)
+            ).to_numpy(dtype=object)
+            for name, spec in columns.items()
+        },
+        index=pd.RangeIndex(len(page)),
+    ).astype(object)
+    return frame.where(frame.notna(), None)
+
+
+def element_table(page: Items, list_path: str, fields: tuple[str, ...]) -> pd.DataFrame | None:
+    """Every element of the list of objects at ``list_path`` as a row: ``owner`` (the row
+    of the object that holds it) and each of ``fields`` (None where absent). None where no
+    element has any of them."""
+    values: dict[str, Any] = {}
+    owner: Any = None
+    for name in fields:
+        found = elements(page, list_path, name)
+        if found is None:
+            values[name] = None
+            continue
+        owner, array = found
+        values[name] = array.to_numpy(zero_copy_only=False)
+    if owner is None:
+        return None
+    return pd.DataFrame({"owner": owner, **values}, index=pd.RangeIndex(len(owner)))

@@ -49,6 +49,7 @@ KINDS: Final[tuple[Kind, ...]] = (
     _k("openstack", "secret_container", "control_plane", "technical", "key management"),
     _k("openstack", "project", "identity_recovery", "users administrative", "IAM tenancy"),
     _k("openstack", "identity_provider", "identity_recovery", "users", "directory, IdP"),
+    _k("openstack", "service_provider", "identity_recovery", "users", "federation, K2K trust"),
     _k("openstack", "domain", "identity_recovery", "users administrative", "IAM directory"),
     _k("openstack", "availability_zone", "data_plane", "technical", "fault domain, hosts"),
     _k("openstack", "server_group", "customer_resource", "technical", "placement policy"),

@@ -212,7 +212,7 @@ def _frame(kind: str, n: int, ids: _Ids, **columns: Any) -> pd.DataFrame:
 
 
 # Kinds listed once per cloud, from Keystone in the identity region, not region by region.
-GLOBAL_KINDS: Final = frozenset({"project", "domain", "identity_provider"})
+GLOBAL_KINDS: Final = frozenset({"project", "domain", "identity_provider", "service_provider"})
 
 # Per kind, the OpenStack service (catalog type) that lists it.
 SERVICE_OF: Final[dict[str, str]] = {
@@ -239,6 +239,7 @@ SERVICE_OF: Final[dict[str, str]] = {
     "project": "identity",
     "domain": "identity",
     "identity_provider": "identity",
+    "service_provider": "identity",
 }
 
 _OS_BASE: Final[dict[str, int]] = {

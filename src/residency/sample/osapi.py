@@ -1311,6 +1311,7 @@ _POLICY: Final[dict[str, str]] = {
     "project": "identity:list_projects",
     "domain": "identity:list_domains",
     "identity_provider": "identity:list_identity_providers",
+    "service_provider": "identity:list_service_providers",
 }
 _NOT_FOUND_NAME: Final[dict[str, str]] = {
     "server": "Instance",
@@ -2181,6 +2182,8 @@ class OpenStackAPI:
             "projects": "project",
             "domains": "domain",
             "OS-FEDERATION/identity_providers": "identity_provider",
+            # The sample estate federates with no other cloud: Keystone's empty list.
+            "OS-FEDERATION/service_providers": "service_provider",
         }
         collection = "/".join(rest)
         kind = kinds.get(collection)
