@@ -66,14 +66,15 @@ SAMPLE_SERVER_HOST = "kube-prod.nordlys.example"
 
 
 def control_plane_flows(collected: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Flows from the cluster and its APIServices (the kinds whose flows the sample defines)."""
+    """Flows from the cluster, its APIServices and ConfigMaps (the kinds whose flows the
+    sample defines)."""
     assets = collected["assets"]
-    ids = assets.loc[assets["kind"].isin(["cluster", "api_service"]), "asset_id"]
+    ids = assets.loc[assets["kind"].isin(["cluster", "api_service", "config_map"]), "asset_id"]
     flows = collected["flows"]
     flows = flows[flows["asset_id"].isin(ids)]
     columns = ["asset_id", "channel", "endpoint", "host", "port", "evidence"]
-    frame = flows[columns].astype(object).sort_values(["asset_id", "channel"])
-    return frame.reset_index(drop=True)
+    frame = flows[columns].astype(object).sort_values(["asset_id", "channel", "evidence"])
+    return frame.where(frame.notna(), None).reset_index(drop=True)
 
 
 def canonical(assets: pd.DataFrame) -> pd.DataFrame:

@@ -30,11 +30,11 @@ from residency.errors import ConfigError
 from residency_kubernetes import (
     control_plane,
     crds,
-    dns,
     flows,
     network,
     nodes,
     storage,
+    telemetry,
     workloads,
 )
 from residency_kubernetes.api import Lister, ListError
@@ -206,7 +206,7 @@ RESOURCES: tuple[Resource, ...] = (
         True,
         lambda items, state: control_plane.transform_config_maps(items, state.stored_on),
         tuple(control_plane.CONFIG_MAP_ATTRIBUTES),
-        dns.corefile_forwards,
+        telemetry.config_map_flows,
     ),
     Resource(
         "webhook",

@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from residency.endpoints import split_endpoints
+from residency.telemetry import SNIFF_PATTERN
 from residency_kubernetes.fields import Items, column, elements, label, object_rows, per_object
 
 __all__ = [
@@ -99,8 +100,9 @@ def _client_field(page: Items, field: str) -> pd.Series:
 def transform_config_maps(
     items: Sequence[Mapping[str, Any]], stored_on: str | None
 ) -> pd.DataFrame:
-    """ConfigMaps (never Secrets) as assets. ``corefile`` (CoreDNS's configuration, if any) is
-    kept for the DNS flows and not stored; telemetry configs in them are parsed elsewhere."""
+    """ConfigMaps (never Secrets) as assets. ``corefile`` (CoreDNS's configuration, if any) and
+    ``telemetry`` (``{data key: text}`` of the values that look like telemetry agents'
+    configs) are kept for the flows and not stored."""
     page = Items(items)
     return object_rows(
         page,
@@ -108,7 +110,26 @@ def transform_config_maps(
         parent_id=stored_on,
         corefile=label(page, "Corefile", where="data"),
         data_keys=_present_keys(page, "data"),
+        telemetry=_telemetry_configs(page),
     )
+
+
+def _telemetry_configs(page: Items) -> pd.Series:
+    """Per object, ``{data key: text}`` of the values :data:`residency.telemetry.SNIFF_PATTERN`
+    matches (one regex pass per distinct key on the page; Python only for the matches)."""
+    mapping = page.get("data")
+    found: list[dict[str, str] | None] = [None] * len(page)
+    if not pa.types.is_struct(mapping.type):
+        return pd.Series(found, dtype=object)
+    for i in range(mapping.type.num_fields):
+        name = mapping.type.field(i).name
+        values = pc.struct_field(mapping, name)
+        if not pa.types.is_string(values.type):
+            continue
+        hits = pc.fill_null(pc.match_substring_regex(values, SNIFF_PATTERN), False)
+        for row in np.flatnonzero(hits.to_numpy(zero_copy_only=False)).tolist():
+            found[row] = {**(found[row] or {}), name: values[row].as_py()}
+    return pd.Series(found, dtype=object)
 
 
 def _present_keys(page: Items, path: str) -> pd.Series:

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 
 from residency.endpoints import split_endpoints
-from residency_kubernetes.flows import FLOW_COLUMNS, flow_rows
+from residency.telemetry import FLOW_COLUMNS
+from residency_kubernetes.flows import flow_rows
 
 __all__ = ["corefile_forwards"]
 

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from residency.endpoints import split_endpoints
+from residency.telemetry import FLOW_COLUMNS
 
 __all__ = [
     "api_service_flows",
@@ -25,7 +26,6 @@ __all__ = [
     "webhook_flows",
 ]
 
-FLOW_COLUMNS: Final = ["asset_id", "channel", "endpoint", "host", "port", "evidence"]
 # An image reference's first path element is a registry when it looks like a host name
 # (a dot or a port) or is localhost; otherwise the image comes from Docker Hub.
 _IMAGE: Final = (

@@ -932,6 +932,7 @@ def _kube_flows(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     discovery = frames["cluster"].assign(name="GET /.well-known/openid-configuration")
     return pd.concat(
         [
+            _config_map_flows(frames["config_map"]),
             _url_flows(discovery, "issuer", "identity", "{}: issuer {}"),
             _url_flows(
                 external,
@@ -941,6 +942,83 @@ def _kube_flows(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
             ),
         ],
         ignore_index=True,
+    )
+
+
+# What the sample's ConfigMaps declare (their data is in kube_objects._CONFIG_DATA): CoreDNS
+# forwards to the estate's resolvers; Fluent Bit ships logs to OpenSearch in fra1 (inside),
+# to Loki in the cluster (inside), and payments' logs to CloudWatch in AWS Frankfurt (inside
+# by location, US-controlled); the OTel Collector sends traces to Datadog US (outside), and
+# its half-edited agent.yaml cannot be parsed (unknown). Config map, channel, endpoint as
+# stored (None: no destination) and the evidence after "ConfigMap <namespace>/<name>".
+_CONFIG_MAP_FLOWS: Final = (
+    ("coredns", "dns", "dns://10.10.0.2", " Corefile: forward . 10.10.0.2"),
+    ("coredns", "dns", "dns://10.10.0.3", " Corefile: forward . 10.10.0.3"),
+    ("coredns", "dns", "dns://10.10.0.53", " Corefile: forward . 10.10.0.53"),
+    (
+        "fluent-bit-config",
+        "logs",
+        "https://logs.fra1.nordlys.example:9200",
+        " fluent-bit.conf:33 [OUTPUT] opensearch host: {}",
+    ),
+    (
+        "fluent-bit-config",
+        "logs",
+        "http://loki.monitoring.svc:3100",
+        " fluent-bit.conf:46 [OUTPUT] loki host: {}",
+    ),
+    (
+        "fluent-bit-config",
+        "logs",
+        "https://logs.eu-central-1.amazonaws.com",
+        " fluent-bit.conf:53 [OUTPUT] cloudwatch_logs region: {}",
+    ),
+    (
+        "otel-collector-config",
+        "logs",
+        None,
+        ": otel-collector config: parse error: agent.yaml: invalid YAML: line 4: expected"
+        " <block end>, but found '<block mapping start>' (unknown)",
+    ),
+    *(
+        ("otel-collector-config", channel, url, f" relay.yaml:{line} exporters.{field}: {{}}")
+        for channel, url, line, field in (
+            ("traces", "https://otlp.telemetry.nordlys.example:4318", 27, "otlphttp.endpoint"),
+            ("traces", "https://trace.agent.datadoghq.com", 35, "datadog.api.site"),
+            (
+                "metrics",
+                "https://metrics.ams1.nordlys.example/api/v1/write",
+                32,
+                "prometheusremotewrite.endpoint",
+            ),
+            ("logs", "https://otlp.telemetry.nordlys.example:4318", 27, "otlphttp.endpoint"),
+        )
+    ),
+)
+
+
+def _config_map_flows(maps: pd.DataFrame) -> pd.DataFrame:
+    """The flows of :data:`_CONFIG_MAP_FLOWS` from the sample's config maps."""
+    table = pd.DataFrame(_CONFIG_MAP_FLOWS, columns=["name", "channel", "endpoint", "evidence"])
+    table = table.merge(maps[["name", "scope", "asset_id"]], on="name", validate="many_to_one")
+    parsed = split_endpoints(table["endpoint"])
+    evidence = [
+        f"ConfigMap {scope}/{name}"
+        + template.replace("{}", endpoint if isinstance(endpoint, str) else "")
+        for scope, name, template, endpoint in table[
+            ["scope", "name", "evidence", "endpoint"]
+        ].itertuples(index=False)
+    ]
+    return pd.DataFrame(
+        {
+            "asset_id": table["asset_id"].to_numpy(dtype=object),
+            "channel": table["channel"].to_numpy(dtype=object),
+            "endpoint": parsed["endpoint"].to_numpy(dtype=object),
+            "host": parsed["host"].to_numpy(dtype=object),
+            "ip": None,
+            "port": parsed["port"].array,
+            "evidence": np.array(evidence, dtype=object),
+        }
     )
 
 

@@ -1418,6 +1418,21 @@ _FLUENT_BIT: Final = """\
     Logstash_Prefix kube-prod
     Suppress_Type_Name On
     Retry_Limit     5
+
+[OUTPUT]
+    Name            loki
+    Match           kube.*
+    Host            loki.monitoring.svc
+    Port            3100
+    Labels          job=fluent-bit, namespace=$kubernetes['namespace_name']
+
+[OUTPUT]
+    Name              cloudwatch_logs
+    Match             kube.payments.*
+    region            eu-central-1
+    log_group_name    /kube-prod/payments
+    log_stream_prefix fluent-bit-
+    auto_create_group On
 """
 
 _FLUENT_BIT_PARSERS: Final = """\
@@ -1462,12 +1477,16 @@ exporters:
       Authorization: Bearer ${env:OTLP_TOKEN}
   prometheusremotewrite:
     endpoint: https://metrics.ams1.nordlys.example/api/v1/write
+  datadog:
+    api:
+      site: datadoghq.com
+      key: ${env:DD_API_KEY}
 service:
   pipelines:
     traces:
       receivers: [otlp]
       processors: [memory_limiter, k8sattributes, batch]
-      exporters: [otlphttp]
+      exporters: [otlphttp, datadog]
     metrics:
       receivers: [otlp, prometheus]
       processors: [memory_limiter, batch]
@@ -1476,6 +1495,19 @@ service:
       receivers: [otlp]
       processors: [memory_limiter, k8sattributes, batch]
       exporters: [otlphttp]
+"""
+
+# A half-edited agent config: the collector would refuse it, and so can the sweep not say
+# where it sends data.
+_OTEL_AGENT_BROKEN: Final = """\
+exporters:
+  otlp:
+    endpoint: otel-collector.monitoring.svc:4317
+   tls:
+    insecure: true
+service:
+  pipelines:
+    traces: {receivers: [otlp], exporters: [otlp]}
 """
 
 _COREFILE: Final = """\
@@ -1508,7 +1540,7 @@ nordlys.example:53 {
 
 _CONFIG_DATA: Final[Mapping[str, Mapping[str, str]]] = {
     "fluent-bit-config": {"fluent-bit.conf": _FLUENT_BIT, "parsers.conf": _FLUENT_BIT_PARSERS},
-    "otel-collector-config": {"relay.yaml": _OTEL_COLLECTOR},
+    "otel-collector-config": {"relay.yaml": _OTEL_COLLECTOR, "agent.yaml": _OTEL_AGENT_BROKEN},
     "coredns": {"Corefile": _COREFILE},
 }
 
