@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 from pathlib import Path
 from typing import Any, Literal
 
@@ -56,6 +57,27 @@ class SiteConfig(BaseModel):
         return self
 
 
+class EndpointConfig(BaseModel):
+    """A destination the user declares: their own domains and addresses outside the catalog
+    (``logs.fra1.example.eu``, a head-office VPN peer), and where they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    match: str | None = Field(default=None, min_length=1, description="A host and its subdomains.")
+    ips: list[str] = Field(default_factory=list, description="Addresses instead of a host.")
+    country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    operator: str | None = None
+    operator_jurisdiction: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+
+    @model_validator(mode="after")
+    def _one_key(self) -> EndpointConfig:
+        if bool(self.match) == bool(self.ips):
+            raise ValueError("give either match (a host) or ips")
+        for ip in self.ips:
+            ipaddress.ip_address(ip)
+        return self
+
+
 class ExemptionConfig(BaseModel):
     """An accepted deviation: turns a matching ``fail`` into ``exempted`` until it expires."""
 
@@ -95,6 +117,7 @@ class Config(BaseModel):
     concurrency: int = Field(default=4, ge=1, le=64, description="Sources collected at once.")
     sources: list[SourceConfig] = Field(min_length=1)
     sites: list[SiteConfig] = Field(default_factory=list)
+    endpoints: list[EndpointConfig] = Field(default_factory=list)
     exemptions: list[ExemptionConfig] = Field(default_factory=list)
     base_dir: Path = Field(default=Path("."), exclude=True)
 

@@ -7,7 +7,8 @@
    single-label names, RFC 1918 / RFC 4193 / loopback / link-local addresses): the data
    stays where its source asset is, so the source's own placement answers;
 2. ``own_asset`` — an address of the estate itself (a floating IP, a load balancer VIP):
-   that asset's placement;
+   that asset's placement; then ``declared_endpoint`` — the configuration's own
+   ``endpoints:`` (the user's domains and peers);
 3. ``endpoint_catalog`` — ``regions/endpoints.yaml`` (SaaS, registries, ACME, identity
    providers, public resolvers), most specific host first;
 4. ``provider_catalog`` — a cloud provider's regional endpoint (``s3.eu-central-1
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -40,6 +41,7 @@ from residency.yamlio import load_yaml, validate_document
 __all__ = [
     "RESOLVED_COLUMNS",
     "EndpointCatalog",
+    "declared_catalog",
     "is_internal",
     "load_endpoints",
     "resolve_flows",
@@ -148,6 +150,31 @@ def _load(path: str | None) -> EndpointCatalog:
     return EndpointCatalog(hosts.set_index("match"), ips.set_index("ip"), patterns)
 
 
+def declared_catalog(entries: Sequence[Any]) -> EndpointCatalog:
+    """The endpoints a configuration declares (``endpoints:`` in residency.yaml), in the
+    catalog's shape; they are consulted before the packaged catalog."""
+    columns = ["service", "country", "city", "operator", "jurisdiction"]
+
+    def row(entry: Any) -> dict[str, Any]:
+        return {
+            "service": "declared",
+            "country": entry.country,
+            "city": None,
+            "operator": entry.operator,
+            "jurisdiction": entry.operator_jurisdiction,
+        }
+
+    hosts = pd.DataFrame(
+        [{"match": e.match.lower().strip(".")} | row(e) for e in entries if e.match],
+        columns=["match", *columns],
+    ).drop_duplicates("match", keep="first")
+    ips = pd.DataFrame(
+        [{"ip": str(ipaddress.ip_address(ip))} | row(e) for e in entries for ip in e.ips],
+        columns=["ip", *columns],
+    ).drop_duplicates("ip", keep="first")
+    return EndpointCatalog(hosts.set_index("match"), ips.set_index("ip"), ())
+
+
 def is_internal(host: str | None, ip: str | None) -> bool:
     """Whether a destination stays inside the estate's own network."""
     if ip:
@@ -195,6 +222,7 @@ def _resolve_one(
     providers: pd.DataFrame,
     own: Mapping[str, tuple[Any, Any, Any]],
     ip_country: Mapping[str, str | None],
+    declared: EndpointCatalog | None = None,
 ) -> tuple[Any, Any, Any, str]:
     """(country, operator, jurisdiction, basis) for one distinct destination; basis
     ``internal`` leaves the place to the caller (the source's own)."""
@@ -206,6 +234,15 @@ def _resolve_one(
     if address is not None and address in own:
         country, operator, jurisdiction = own[address]
         return country, operator, jurisdiction, "own_asset"
+    if declared is not None:
+        row: Any = None
+        if address is not None and address in declared.ips.index:
+            row = declared.ips.loc[address]
+        elif host and address is None:
+            found = _catalog_entry(host, declared)
+            row = found[1] if found is not None else None
+        if row is not None:
+            return row["country"], row["operator"], row["jurisdiction"], "declared_endpoint"
     if address is not None and address in catalog.ips.index:
         row = catalog.ips.loc[address]
         return row["country"], row["operator"], row["jurisdiction"], "endpoint_catalog"
@@ -245,6 +282,7 @@ def resolve_flows(
     catalog: EndpointCatalog | None = None,
     providers: pd.DataFrame | None = None,
     ip_lookup: Callable[[pd.Series], pd.Series] | None = None,
+    declared: EndpointCatalog | None = None,
 ) -> pd.DataFrame:
     """:data:`RESOLVED_COLUMNS` for each flow (``host``, ``ip``, ``endpoint`` columns).
 
@@ -291,6 +329,7 @@ def resolve_flows(
             providers,
             own_map,
             ip_country,
+            declared,
         )
         for h, i, e in distinct
     ]
@@ -325,6 +364,7 @@ def resolve_sweep_flows(
     area: Any,
     *,
     ip_lookup: Callable[[pd.Series], pd.Series] | None = None,
+    declared: EndpointCatalog | None = None,
 ) -> tuple[pd.DataFrame, Any, Any]:
     """A sweep's flows with :data:`RESOLVED_COLUMNS` filled, the source asset's kind and
     name, and each flow's membership of ``area`` by location and by control.
@@ -343,7 +383,11 @@ def resolve_sweep_flows(
         places, on=["source", "asset_id"], how="inner"
     )
     resolved = resolve_flows(
-        base, origin=origin, own=own[["address", *columns[4:]]], ip_lookup=ip_lookup
+        base,
+        origin=origin,
+        own=own[["address", *columns[4:]]],
+        ip_lookup=ip_lookup,
+        declared=declared,
     )
     out = pd.concat([base, resolved], axis=1)
     out["asset_kind"] = origin["kind"].astype(object).to_numpy()

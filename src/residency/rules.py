@@ -450,7 +450,13 @@ _FLOW_REFS: Final = ("CISPE-def-5", "CADA-II-1.data-residency")
 
 def _flow_subjects(flows: pd.DataFrame) -> pd.DataFrame:
     """Flows as rule subjects: a flow is named by its destination, its kind by its channel."""
-    shown = flows["endpoint"].fillna(flows["host"]).fillna(flows["ip"]).fillna("?").astype(str)
+    shown = (
+        flows["endpoint"]
+        .fillna(flows["host"])
+        .fillna(flows["ip"])
+        .fillna("an unreadable destination")
+        .astype(str)
+    )
     return pd.DataFrame(
         {
             "source": flows["source"].to_numpy(),

@@ -19,7 +19,7 @@ from residency.collect import CollectContext, collector_types, interleave
 from residency.config import Config, SourceConfig
 from residency.errors import ResidencyError
 from residency.locate import locate_assets, sites_frame
-from residency.resolve import OWN_ADDRESS_ATTRIBUTES, resolve_sweep_flows
+from residency.resolve import OWN_ADDRESS_ATTRIBUTES, declared_catalog, resolve_sweep_flows
 from residency.rules import (
     FINDING_COLUMNS,
     EvaluationInput,
@@ -100,7 +100,7 @@ def locate(
     if flows is not None and len(flows):
         own = own_addresses if own_addresses is not None else _NO_ADDRESSES
         data.flows, data.flow_location, data.flow_control = resolve_sweep_flows(
-            flows, placed, own, area
+            flows, placed, own, area, declared=declared_catalog(config.endpoints)
         )
     return placements, data
 

@@ -131,6 +131,7 @@ class Estate:
             "store": store,
             "sources": sources,
             "sites": SITES,
+            "endpoints": ENDPOINTS,
             "exemptions": [
                 {
                     "rule": "placement.*",
@@ -171,6 +172,30 @@ SITES: list[dict[str, Any]] = [
         "lon": 4.9041,
         "operator": "Nordlys Cloud B.V.",
         "operator_jurisdiction": "NL",
+    },
+]
+
+
+# The private cloud's own domains and its head office's VPN peer, declared as a user would:
+# its registry, telemetry and OIDC hosts are not in any public catalog.
+ENDPOINTS: list[dict[str, Any]] = [
+    {
+        "match": "ams1.nordlys.example",
+        "country": "NL",
+        "operator": "Nordlys Cloud B.V.",
+        "operator_jurisdiction": "NL",
+    },
+    {
+        "match": "nordlys.example",
+        "country": "DE",
+        "operator": "Nordlys Cloud GmbH",
+        "operator_jurisdiction": "DE",
+    },
+    {
+        "ips": ["198.51.100.20"],
+        "country": "DE",
+        "operator": "Nordlys Cloud GmbH",
+        "operator_jurisdiction": "DE",
     },
 ]
 
@@ -917,6 +942,10 @@ def _kube(rng: np.random.Generator, ids: _Ids, scale: float, nordlys: SampleSour
     )
 
 
+_VELERO_S3_URL: Final = "https://s3.us-east-1.amazonaws.com"
+_ACME_SERVER: Final = "https://acme-v02.api.letsencrypt.org/directory"
+
+
 def _kube_flows(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """The cluster's control-plane flows: the issuer its service-account discovery names, and
     the aggregated APIs served through ExternalName Services."""
@@ -930,9 +959,14 @@ def _kube_flows(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
         subset=["url"]
     )
     discovery = frames["cluster"].assign(name="GET /.well-known/openid-configuration")
+    # Velero's location names its bucket's S3 endpoint; cert-manager's issuer its ACME server.
+    backups = frames["backup_location"].assign(url=_VELERO_S3_URL)
+    issuers = frames["certificate_issuer"].assign(url=_ACME_SERVER)
     return pd.concat(
         [
             _config_map_flows(frames["config_map"]),
+            _url_flows(backups, "url", "backup", "BackupStorageLocation {} stores to {}"),
+            _url_flows(issuers, "url", "acme", "ClusterIssuer {} orders certificates from {}"),
             _url_flows(discovery, "issuer", "identity", "{}: issuer {}"),
             _url_flows(
                 external,
@@ -1095,6 +1129,42 @@ PLANTED: list[PlantedCase] = [
         "kube-prod",
         "network_policy",
         "listing NetworkPolicies timed out",
+    ),
+    # Where telemetry and other data go (flow rules).
+    PlantedCase(
+        "flow.location",
+        "fail",
+        "kube-prod",
+        "https://trace.agent.datadoghq.com",
+        "the OpenTelemetry Collector exports traces to Datadog US1",
+    ),
+    PlantedCase(
+        "flow.control",
+        "fail",
+        "kube-prod",
+        "https://logs.eu-central-1.amazonaws.com",
+        "Fluent Bit ships logs to CloudWatch Frankfurt: inside by location, US-controlled",
+    ),
+    PlantedCase(
+        "flow.location",
+        "unknown",
+        "kube-prod",
+        "an unreadable destination",
+        "an OpenTelemetry Collector config that does not parse",
+    ),
+    PlantedCase(
+        "flow.location",
+        "fail",
+        "kube-prod",
+        "https://s3.us-east-1.amazonaws.com",
+        "Velero backs the cluster up to an S3 bucket in us-east-1",
+    ),
+    PlantedCase(
+        "flow.control",
+        "fail",
+        "nordlys",
+        "https://sts.windows.net/",
+        "the private cloud federates its identities to Microsoft Entra ID",
     ),
 ]
 
