@@ -9,7 +9,7 @@ Sources, as published on the npm registry by the ip-location-db project:
 
 ::
 
-    python regions/build_ipdata.py               # npm pack of the pinned versions below
+    python regions/build_ipdata.py               # npm pack of residency.ipdata.PACKAGES
     python regions/build_ipdata.py --latest      # npm pack of the newest published versions
     python regions/build_ipdata.py --from DIR_OR_TARBALL ...
 
@@ -20,7 +20,6 @@ runs; see ``regions/README.md`` for the format.
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -28,33 +27,19 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
 
-from residency.ipdata import build  # noqa: E402
-
-PACKAGES = {
-    "@ip-location-db/dbip-country": "2.3.2026060120",
-    "@ip-location-db/asn": "2.3.2026061719",
-}
-
-
-def fetch(dest: Path, latest: bool) -> list[Path]:
-    tarballs = []
-    for name, version in PACKAGES.items():
-        spec = name if latest else f"{name}@{version}"
-        result = subprocess.run(
-            ["npm", "pack", "--silent", spec], cwd=dest, check=True, capture_output=True, text=True
-        )
-        tarballs.append(dest / result.stdout.strip().splitlines()[-1])
-    return tarballs
+from residency.ipdata import build, fetch  # noqa: E402
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--from", dest="sources", type=Path, nargs="+", help="CSV folders or tarballs")
+    parser.add_argument(
+        "--from", dest="sources", type=Path, nargs="+", help="CSV folders or tarballs"
+    )
     parser.add_argument("--latest", action="store_true", help="newest published packages")
     parser.add_argument("--out", type=Path, default=HERE / "ipdata")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        sources = args.sources or fetch(Path(tmp), args.latest)
+        sources = args.sources or fetch(Path(tmp), latest=args.latest)
         meta = build(sources, args.out)
     size = sum(f.stat().st_size for f in args.out.iterdir()) / 1e6
     print(f"wrote {args.out}: {meta['intervals']} intervals, {size:.1f} MB")

@@ -31,7 +31,9 @@ import itertools
 import json
 import os
 import re
+import shutil
 import socket
+import subprocess
 import tarfile
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -54,6 +56,7 @@ __all__ = [
     "IpData",
     "build",
     "clear_cache",
+    "fetch",
     "load",
     "lookup",
     "parse_ipv4",
@@ -75,6 +78,11 @@ SOURCE_FILES: Final = {
     ("ipv6", "country"): "dbip-country-ipv6.csv",
     ("ipv4", "asn"): "asn-ipv4.csv",
     ("ipv6", "asn"): "asn-ipv6.csv",
+}
+# The packages the packaged tables were built from (``npm pack NAME@VERSION``).
+PACKAGES: Final = {
+    "@ip-location-db/dbip-country": "2.3.2026060120",
+    "@ip-location-db/asn": "2.3.2026061719",
 }
 COLUMNS: Final = {"country": ["start", "end", "country"], "asn": ["start", "end", "asn", "org"]}
 
@@ -402,6 +410,27 @@ def _package_info(csv_path: Path) -> dict[str, Any]:
             info["data_date"] = "-".join(dated.groups())
     info["sha256"] = hashlib.sha256(csv_path.read_bytes()).hexdigest()
     return info
+
+
+def fetch(dest: Path, latest: bool = True) -> list[Path]:
+    """``npm pack`` the two source packages into ``dest``: the newest, or :data:`PACKAGES`."""
+    npm = shutil.which("npm")
+    if npm is None:
+        raise DataError(
+            "npm not found: install it, or fetch the npm tarballs of "
+            f"{' and '.join(PACKAGES)} yourself and pass them with --from"
+        )
+    tarballs = []
+    for name, version in PACKAGES.items():
+        spec = name if latest else f"{name}@{version}"
+        done = subprocess.run(
+            [npm, "pack", "--silent", spec], cwd=dest, capture_output=True, text=True, check=False
+        )
+        if done.returncode != 0 or not done.stdout.strip():
+            why = (done.stderr.strip().splitlines() or ["no output"])[-1]
+            raise DataError(f"npm pack {spec} failed: {why}")
+        tarballs.append(dest / done.stdout.strip().splitlines()[-1])
+    return tarballs
 
 
 def build(sources: Sequence[Path], out: Path) -> dict[str, Any]:
