@@ -615,7 +615,8 @@ def lookup(addresses: pd.Series | npt.NDArray[Any] | Sequence[Any]) -> pd.DataFr
 
     Columns ``country`` and ``as_org`` hold ``str`` or ``None``, ``asn`` is nullable ``Int64``;
     rows follow the input (a Series keeps its index). Private, reserved, unallocated and
-    malformed addresses get ``None``/``<NA>`` everywhere.
+    malformed addresses get ``None``/``<NA>`` everywhere. IPv4 text is read as a C string would
+    be: trailing NUL characters are ignored.
     """
     data = load()
     if isinstance(addresses, pd.Series):
