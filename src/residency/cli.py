@@ -538,9 +538,12 @@ def data_refresh(
         f"wrote {target / 'ipdata'}: {meta['intervals']['ipv4']:,} IPv4 and "
         f"{meta['intervals']['ipv6']:,} IPv6 intervals from {versions}",
         highlight=False,
+        soft_wrap=True,
     )
     if target.resolve() != ipdata.user_data_dir().resolve():
-        out.print(f"lookups use it with RESIDENCY_DATA_DIR={target}", highlight=False)
+        out.print(
+            f"lookups use it with RESIDENCY_DATA_DIR={target}", highlight=False, soft_wrap=True
+        )
 
 
 @data_app.command("info")
@@ -548,14 +551,17 @@ def data_refresh(
 def data_info() -> None:
     """Which IP data lookups use, where it comes from, and its attribution."""
     data = ipdata.load()
-    out.print(f"[bold]folder:[/] {data.path}", highlight=False)
+    out.print(f"[bold]folder:[/] {data.path}", highlight=False, soft_wrap=True)
     for source in data.metadata["sources"]:
         out.print(
             f"[bold]{source['file']}:[/] {source.get('name', '?')} {source.get('version', '?')} "
             f"({source.get('data_date', '?')}), {source['rows']:,} rows",
             highlight=False,
+            soft_wrap=True,
         )
-    out.print(f"[bold]attribution:[/] {data.metadata['attribution']}", highlight=False)
+    out.print(
+        f"[bold]attribution:[/] {data.metadata['attribution']}", highlight=False, soft_wrap=True
+    )
 
 
 @data_app.command("lookup")
