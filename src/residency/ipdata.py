@@ -153,6 +153,9 @@ def _quad_tables() -> tuple[U8, npt.NDArray[np.uint64], npt.NDArray[np.intp], np
 
 
 _SHAPE_OF_DIGITS, _EXPECTED, _POSITIONS, _LEAST = _quad_tables()
+# Transposed, so that each gather and each check runs over one contiguous row.
+_POSITIONS_BY_DIGIT: Final = np.ascontiguousarray(_POSITIONS.T)
+_LEAST_BY_FIELD: Final = np.ascontiguousarray(_LEAST.T)
 _BITS: Final = np.uint64(0x0102040810204080)  # gathers the low bit of 8 bytes into one byte
 
 
@@ -193,12 +196,16 @@ def _parse_ipv4_matrix(m: U8) -> tuple[U32, Bools]:
     expected = _EXPECTED[shape]
     ok = (shape > 0) & (seen[:, 0] == expected[:, 0]) & (seen[:, 1] == expected[:, 1])
     digit *= isdig_u8  # padding (and anything else) counts 0
-    rows = np.arange(0, _WIDTH * n, _WIDTH, dtype=np.intp)[:, None]
-    d = digit.ravel()[_POSITIONS[shape] + rows].astype(np.uint16)
-    octets = d[:, 0::3] + d[:, 1::3] * np.uint16(10) + d[:, 2::3] * np.uint16(100)
-    ok &= (octets <= 255).all(1) & (octets >= _LEAST[shape]).all(1)
+    flat, rows = digit.ravel(), np.arange(0, _WIDTH * n, _WIDTH, dtype=np.intp)
+    octets = np.empty((4, n), dtype=np.uint16)
+    for field, octet in enumerate(octets):
+        units, tens, hundreds = (_POSITIONS_BY_DIGIT[3 * field + i][shape] + rows for i in range(3))
+        np.multiply(flat[hundreds], np.uint16(100), out=octet)
+        octet += flat[tens] * np.uint8(10)
+        octet += flat[units]
+    ok &= ((octets <= 255) & (octets >= _LEAST_BY_FIELD[:, shape])).all(0)
     o = octets.astype(np.uint32)
-    address = (o[:, 0] << 24) | (o[:, 1] << 16) | (o[:, 2] << 8) | o[:, 3]
+    address = (o[0] << 24) | (o[1] << 16) | (o[2] << 8) | o[3]
     return np.where(ok, address, np.uint32(0)), ok
 
 
