@@ -168,12 +168,40 @@ def _bitmask(flags: Bools) -> npt.NDArray[np.uint64]:
     return low | (((words[:, 1] * _BITS) >> np.uint64(56)) << np.uint64(8))
 
 
-def _byte_matrix(values: npt.NDArray[Any]) -> U8:
-    """The first 16 ASCII bytes of each value, zero-padded, as an ``(n, 16)`` matrix."""
+def _rows_of(buffer: U8, starts: npt.NDArray[np.intp], lengths: npt.NDArray[np.intp]) -> U8:
+    """Strings given as (start, length) in one byte buffer → ``(n, 16)`` zero-padded rows."""
+    padded = np.concatenate([buffer, np.zeros(_WIDTH, dtype=np.uint8)])
+    rows = np.lib.stride_tricks.sliding_window_view(padded, _WIDTH)[starts]
+    rows *= np.arange(_WIDTH) < lengths[:, None]
+    return rows
+
+
+def _joined_matrix(values: Sequence[Any] | npt.NDArray[Any]) -> U8 | None:
+    """Rows from one ``"\n".join`` of the strings: reads each string once, and fast."""
     try:
-        fixed = values.astype(f"S{_WIDTH}")
+        joined = "\n".join(values).encode("ascii", "replace")  # one "?" per non-ASCII character
+    except TypeError:  # not all str
+        return None
+    buffer = np.frombuffer(joined, dtype=np.uint8)
+    ends = np.flatnonzero(buffer == ord("\n"))
+    if len(ends) != len(values) - 1:  # a string holds a newline itself
+        return None
+    starts = np.concatenate([[0], ends + 1]).astype(np.intp)
+    lengths = np.concatenate([ends, [len(buffer)]]).astype(np.intp) - starts
+    return _rows_of(buffer, starts, lengths)
+
+
+def _byte_matrix(values: Sequence[Any] | npt.NDArray[Any]) -> U8:
+    """The first 16 ASCII bytes of each value, zero-padded, as an ``(n, 16)`` matrix."""
+    if len(values) == 0:
+        return np.zeros((0, _WIDTH), dtype=np.uint8)
+    rows = _joined_matrix(values)
+    if rows is not None:
+        return rows
+    try:
+        fixed = np.asarray(values, dtype=f"S{_WIDTH}")
     except (UnicodeEncodeError, ValueError, TypeError):
-        # A non-ASCII string (or an odd object) is no address; only this rare path loops.
+        # Odd objects among the strings are no address; only this rare path loops.
         fixed = np.array(
             [v if isinstance(v, str | bytes) and v.isascii() else b"" for v in values],
             dtype=f"S{_WIDTH}",
@@ -213,8 +241,9 @@ def _parse_ipv4_matrix(m: U8) -> tuple[U32, Bools]:
 
 def parse_ipv4(values: Iterable[Any]) -> tuple[U32, Bools]:
     """Dotted-quad strings → (uint32 addresses, valid); invalid entries are 0 and False."""
-    array = np.asarray(values if isinstance(values, np.ndarray) else list(values), dtype=object)
-    return _parse_ipv4_matrix(_byte_matrix(array))
+    return _parse_ipv4_matrix(
+        _byte_matrix(values if isinstance(values, np.ndarray) else list(values))
+    )
 
 
 def _pton6(value: Any) -> bytes | None:
@@ -590,7 +619,7 @@ def _find_v4(data: IpData, address: U32) -> npt.NDArray[np.intp]:
     return found
 
 
-def _resolve_chunk(data: IpData, values: npt.NDArray[np.object_]) -> tuple[U8, U32]:
+def _resolve_chunk(data: IpData, values: list[Any] | npt.NDArray[Any]) -> tuple[U8, U32]:
     matrix = _byte_matrix(values)
     is6 = _bitmask(matrix == ord(":")) != 0
     address, ok = _parse_ipv4_matrix(matrix)
@@ -601,7 +630,8 @@ def _resolve_chunk(data: IpData, values: npt.NDArray[np.object_]) -> tuple[U8, U
     country[v4], as_index[v4] = data.v4_country[i], data.v4_as[i]
     rows = np.flatnonzero(is6)
     if rows.size:
-        codes, distinct = pd.factorize(values[rows])
+        picked = [values[i] for i in rows.tolist()] if isinstance(values, list) else values[rows]
+        codes, distinct = pd.factorize(np.array(picked, dtype=object))
         keys, ok6 = parse_ipv6(distinct)
         raw = keys.view(np.uint8).reshape(-1, 16)
         mapped = ok6 & (raw[:, :12] == np.frombuffer(_MAPPED_PREFIX, np.uint8)).all(1)
@@ -628,12 +658,14 @@ def lookup(addresses: pd.Series | npt.NDArray[Any] | Sequence[Any]) -> pd.DataFr
     be: trailing NUL characters are ignored.
     """
     data = load()
+    index: pd.Index | None = None
+    values: list[Any] | npt.NDArray[Any]
     if isinstance(addresses, pd.Series):
-        index: pd.Index | None = addresses.index
-        values = addresses.to_numpy(dtype=object)
+        index, values = addresses.index, addresses.to_numpy(dtype=object)
+    elif isinstance(addresses, np.ndarray):
+        values = addresses.ravel()
     else:
-        index = None
-        values = np.asarray(addresses, dtype=object).ravel()
+        values = addresses if isinstance(addresses, list) else list(addresses)
     country = np.zeros(len(values), dtype=np.uint8)
     as_index = np.zeros(len(values), dtype=np.uint32)
     for start in range(0, len(values), CHUNK):
