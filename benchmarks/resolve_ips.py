@@ -2,7 +2,10 @@
 
 1,000,000 IPv4 and 100,000 IPv6 addresses (as strings) are resolved in one process by
 
-(a) ours: ``residency.ipdata.lookup`` on the packaged tables (one call for all addresses);
+(a) ours: ``residency.ipdata.lookup`` on the packaged tables, one call for all addresses, given
+    the same Python list of str as the others, and (a') given them as a pandas ``str`` Series
+    (Arrow-backed, pandas' default for strings, as addresses read from CSV or Parquet arrive),
+    which it reads from the Arrow buffers without making Python strings;
 (b) ``maxminddb`` with its C extension (``MODE_MMAP_EXT``), ``reader.get`` per address;
 (c) ``maxminddb-rust``, ``reader.get_many`` on the whole list;
 
@@ -30,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from residency import ipdata
 
@@ -137,6 +141,9 @@ def main() -> None:
     c_reader = maxminddb.open_database(str(mmdb), maxminddb.MODE_MMAP_EXT)
     rust_reader = maxminddb_rust.open_database(str(mmdb))
     ours_s, ours = best_of(args.repeat, lambda: ipdata.lookup(addresses))
+    series = pd.Series(addresses, dtype="str")
+    arrow_s, from_arrow = best_of(args.repeat, lambda: ipdata.lookup(series))
+    assert from_arrow.equals(ours), "the Series and the list give different answers"
     c_s, c_records = best_of(args.repeat, lambda: [c_reader.get(a) for a in addresses])
     rust_s, rust_records = best_of(args.repeat, lambda: rust_reader.get_many(addresses))
 
@@ -156,14 +163,22 @@ def main() -> None:
         f"tables loaded in {load_s * 1000:.0f} ms; "
         f"{sum(c is not None for c, _, _ in expected) / n:.1%} have a country"
     )
-    print(f"{'variant':<28}{'seconds':>9}{'addr/s':>14}{'ours faster by':>16}{'agree':>8}")
+    print(
+        f"{'variant':<30}{'seconds':>8}{'addr/s':>12}{'× ours (list)':>15}{'× ours (Series)':>17}{'agree':>7}"
+    )
     for name, seconds, records in [
-        ("residency.ipdata.lookup", ours_s, None),
+        ("residency.ipdata.lookup, list", ours_s, None),
+        ("residency.ipdata.lookup, Series", arrow_s, from_arrow),
         ("maxminddb (C extension)", c_s, c_records),
         ("maxminddb-rust get_many", rust_s, rust_records),
     ]:
-        agree = "—" if records is None else str(as_rows(records) == expected)
-        print(f"{name:<28}{seconds:>9.3f}{n / seconds:>14,.0f}{seconds / ours_s:>15.1f}×{agree:>8}")
+        agree = (
+            "—" if records is None else str(records is from_arrow or as_rows(records) == expected)
+        )
+        print(
+            f"{name:<30}{seconds:>8.3f}{n / seconds:>12,.0f}"
+            f"{seconds / ours_s:>14.1f}×{seconds / arrow_s:>16.1f}×{agree:>7}"
+        )
     for name, records in [("maxminddb", c_records), ("maxminddb-rust", rust_records)]:
         rows = as_rows(records)
         wrong = [i for i in range(n) if rows[i] != expected[i]]

@@ -474,3 +474,16 @@ def test_packaged_lookup_agrees_with_bisect_on_its_own_arrays(packaged: ipdata.I
     assert len(packaged.countries) <= 256 and packaged.v4_starts[0] == 0
     assert (np.diff(packaged.v4_starts.astype(np.int64)) > 0).all()
     assert (packaged.v6_starts[1:] > packaged.v6_starts[:-1]).all()
+
+
+def test_arrow_backed_series_read_from_buffers_agree(small: Path) -> None:
+    texts = ["1.0.0.1", "2001:67c:2e8::1", None, "193.0.5.1", "é1.0.0.1", "::ffff:1.0.0.7"]
+    texts += [m for m in MALFORMED if isinstance(m, str)]
+    series = pd.Series(texts * 3, dtype="str")[5:]  # a slice: the buffers start at an offset
+    assert isinstance(series.array, pd.arrays.ArrowStringArray)
+    through_arrow = ipdata.lookup(series)
+    as_objects = ipdata.lookup(pd.Series(series.to_list(), index=series.index, dtype=object))
+    pd.testing.assert_frame_equal(through_arrow, as_objects)
+    assert through_arrow["as_org"].iloc[0] == "Cloudflare, Inc."  # ::ffff:1.0.0.7
+    assert set(through_arrow.loc[series == "193.0.5.1", "as_org"]) == {"Overlap Inc."}
+    assert through_arrow.loc[series.isna() | series.str.startswith("é"), "country"].isna().all()

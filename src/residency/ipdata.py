@@ -15,8 +15,9 @@ search's answer for each /20 (4 MB, built at load) spares searching all addresse
 a /20 where an interval starts.
 
 IPv4 dotted quads are parsed in bulk on a byte matrix, with no Python loop per address. IPv6
-addresses are parsed once per *distinct* address with :func:`socket.inet_pton` (the textual
-forms with ``::`` compression are not worth vectorising); IPv4-mapped IPv6 addresses
+addresses are parsed one by one with :func:`socket.inet_pton` (the textual forms with ``::``
+compression are not worth vectorising; callers with many repeats, such as flow records,
+aggregate by destination first); IPv4-mapped IPv6 addresses
 (``::ffff:a.b.c.d``) resolve as their IPv4 address. Strings that are not an address resolve
 to nothing (``None``), without raising.
 
@@ -46,6 +47,7 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
 
 from residency.data import regions_path
 from residency.errors import DataError
@@ -258,7 +260,7 @@ def _pton6(value: Any) -> bytes | None:
 def parse_ipv6(values: Sequence[Any] | npt.NDArray[Any]) -> tuple[npt.NDArray[np.bytes_], Bools]:
     """IPv6 strings → (16-byte big-endian ``S16`` keys, valid), one ``inet_pton`` per value.
 
-    A zone index (``fe80::1%eth0``) is ignored. Callers pass distinct values.
+    A zone index (``fe80::1%eth0``) is ignored.
     """
     try:  # all well-formed, the common case: no Python-level loop body
         packed = b"".join(map(functools.partial(socket.inet_pton, socket.AF_INET6), values))
@@ -543,6 +545,7 @@ class IpData:
     v4_country: U8
     v4_as: U32
     v6_starts: npt.NDArray[np.bytes_]
+    v6_halves: npt.NDArray[np.uint64]  # (2, n): v6_starts as high and low 64 bits
     v6_country: U8
     v6_as: U32
     countries: npt.NDArray[np.object_]
@@ -586,6 +589,7 @@ def load() -> IpData:
         v4_country=a["ipv4_country"],
         v4_as=a["ipv4_as"],
         v6_starts=a["ipv6_starts"],
+        v6_halves=_halves(a["ipv6_starts"]),
         v6_country=a["ipv6_country"],
         v6_as=a["ipv6_as"],
         countries=np.array([None, *(c.decode() for c in a["countries"])], dtype=object),
@@ -605,6 +609,25 @@ def _buckets(starts: U32) -> npt.NDArray[np.int32]:
     return (np.searchsorted(starts, firsts, side="right") - 1).astype(np.int32)
 
 
+def _halves(keys: npt.NDArray[np.bytes_]) -> npt.NDArray[np.uint64]:
+    """128-bit big-endian ``S16`` keys → ``(2, n)`` uint64: high and low halves."""
+    words = np.frombuffer(np.ascontiguousarray(keys).tobytes(), dtype=">u8").reshape(-1, 2)
+    return np.ascontiguousarray(words.T, dtype=np.uint64)
+
+
+def _find_v6(data: IpData, keys: npt.NDArray[np.bytes_]) -> npt.NDArray[np.intp]:
+    """Index of the interval holding each key: the last start ≤ it.
+
+    Searched on the high 64 bits (most starts are /64-aligned); where the start found shares
+    the key's high half but not its low half, searched again on all 128 bits.
+    """
+    hi, lo = _halves(keys)
+    found: npt.NDArray[np.intp] = np.searchsorted(data.v6_halves[0], hi, side="right") - 1
+    check = np.flatnonzero((data.v6_halves[0][found] == hi) & (data.v6_halves[1][found] > lo))
+    found[check] = np.searchsorted(data.v6_starts, keys[check], side="right") - 1
+    return found
+
+
 def _find_v4(data: IpData, address: U32) -> npt.NDArray[np.intp]:
     """Index of the interval holding each address: ``searchsorted(starts, a, "right") - 1``.
 
@@ -619,33 +642,69 @@ def _find_v4(data: IpData, address: U32) -> npt.NDArray[np.intp]:
     return found
 
 
-def _resolve_chunk(data: IpData, values: list[Any] | npt.NDArray[Any]) -> tuple[U8, U32]:
-    matrix = _byte_matrix(values)
+class _Strings:
+    """A chunk of the input: its byte rows, and its original values for the rows asked."""
+
+    def __init__(self, values: list[Any] | npt.NDArray[Any] | pa.Array) -> None:
+        self.values = values
+        self.matrix = (
+            _arrow_matrix(values) if isinstance(values, pa.Array) else _byte_matrix(values)
+        )
+
+    def pick(self, rows: npt.NDArray[np.intp]) -> list[Any] | npt.NDArray[Any]:
+        if isinstance(self.values, pa.Array):
+            return list(self.values.take(pa.array(rows)).to_pylist())
+        if isinstance(self.values, list):
+            return [self.values[i] for i in rows.tolist()]
+        return self.values[rows]
+
+
+def _arrow_matrix(strings: pa.Array) -> U8:
+    """Rows straight from an Arrow string array's buffers: no Python string is made."""
+    if not pa.types.is_large_string(strings.type):
+        strings = strings.cast(pa.large_string())
+    _, offsets_buffer, data_buffer = strings.buffers()
+    offsets = np.frombuffer(offsets_buffer, dtype=np.int64)[
+        strings.offset : strings.offset + len(strings) + 1
+    ]
+    data = np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0] : offsets[-1]]
+    starts = (offsets[:-1] - offsets[0]).astype(np.intp)
+    lengths = np.diff(offsets).astype(np.intp)
+    lengths[strings.is_null().to_numpy(zero_copy_only=False)] = 0
+    return _rows_of(data, starts, lengths)
+
+
+def _arrow_strings(series: pd.Series) -> pa.Array | None:
+    """The Arrow string array behind a Series (pandas' default ``str`` dtype), if it has one."""
+    if not isinstance(series.array, pd.arrays.ArrowStringArray):
+        return None
+    array = pa.array(series.array)
+    return array if pa.types.is_string(array.type) or pa.types.is_large_string(array.type) else None
+
+
+def _resolve_chunk(data: IpData, strings: _Strings) -> tuple[U8, U32]:
+    matrix, n = strings.matrix, len(strings.matrix)
     is6 = _bitmask(matrix == ord(":")) != 0
     address, ok = _parse_ipv4_matrix(matrix)
-    country = np.zeros(len(values), dtype=np.uint8)
-    as_index = np.zeros(len(values), dtype=np.uint32)
+    country = np.zeros(n, dtype=np.uint8)
+    as_index = np.zeros(n, dtype=np.uint32)
     v4 = np.flatnonzero(ok)
     i = _find_v4(data, address[v4])
     country[v4], as_index[v4] = data.v4_country[i], data.v4_as[i]
     rows = np.flatnonzero(is6)
     if rows.size:
-        picked = [values[i] for i in rows.tolist()] if isinstance(values, list) else values[rows]
-        codes, distinct = pd.factorize(np.array(picked, dtype=object))
-        keys, ok6 = parse_ipv6(distinct)
+        keys, ok6 = parse_ipv6(strings.pick(rows))
         raw = keys.view(np.uint8).reshape(-1, 16)
         mapped = ok6 & (raw[:, :12] == np.frombuffer(_MAPPED_PREFIX, np.uint8)).all(1)
-        native = ok6 & ~mapped
-        c6 = np.zeros(len(distinct), dtype=np.uint8)
-        a6 = np.zeros(len(distinct), dtype=np.uint32)
-        i = np.searchsorted(data.v6_starts, keys[native], side="right") - 1
-        c6[native], a6[native] = data.v6_country[i], data.v6_as[i]
+        native = np.flatnonzero(ok6 & ~mapped)
+        i = _find_v6(data, keys[native])
+        country[rows[native]], as_index[rows[native]] = data.v6_country[i], data.v6_as[i]
         # ::ffff:a.b.c.d is the IPv4 address a.b.c.d.
+        mapped_rows = np.flatnonzero(mapped)
         i = _find_v4(
-            data, np.ascontiguousarray(raw[mapped, 12:]).view(">u4").ravel().astype(np.uint32)
+            data, np.ascontiguousarray(raw[mapped_rows, 12:]).view(">u4").ravel().astype(np.uint32)
         )
-        c6[mapped], a6[mapped] = data.v4_country[i], data.v4_as[i]
-        country[rows], as_index[rows] = c6[codes], a6[codes]
+        country[rows[mapped_rows]], as_index[rows[mapped_rows]] = data.v4_country[i], data.v4_as[i]
     return country, as_index
 
 
@@ -659,9 +718,11 @@ def lookup(addresses: pd.Series | npt.NDArray[Any] | Sequence[Any]) -> pd.DataFr
     """
     data = load()
     index: pd.Index | None = None
-    values: list[Any] | npt.NDArray[Any]
+    values: list[Any] | npt.NDArray[Any] | pa.Array
     if isinstance(addresses, pd.Series):
-        index, values = addresses.index, addresses.to_numpy(dtype=object)
+        index = addresses.index
+        arrow = _arrow_strings(addresses)
+        values = arrow if arrow is not None else addresses.to_numpy(dtype=object)
     elif isinstance(addresses, np.ndarray):
         values = addresses.ravel()
     else:
@@ -670,7 +731,7 @@ def lookup(addresses: pd.Series | npt.NDArray[Any] | Sequence[Any]) -> pd.DataFr
     as_index = np.zeros(len(values), dtype=np.uint32)
     for start in range(0, len(values), CHUNK):
         part = slice(start, start + CHUNK)
-        country[part], as_index[part] = _resolve_chunk(data, values[part])
+        country[part], as_index[part] = _resolve_chunk(data, _Strings(values[part]))
     asn = pd.arrays.IntegerArray(data.as_numbers[as_index].astype(np.int64), as_index == 0)
     # Column by column: the constructor would copy the two object columns into one block.
     frame = pd.DataFrame({"country": data.countries[country]}, index=index, dtype=object)
