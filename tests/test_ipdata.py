@@ -487,3 +487,13 @@ def test_arrow_backed_series_read_from_buffers_agree(small: Path) -> None:
     assert through_arrow["as_org"].iloc[0] == "Cloudflare, Inc."  # ::ffff:1.0.0.7
     assert set(through_arrow.loc[series == "193.0.5.1", "as_org"]) == {"Overlap Inc."}
     assert through_arrow.loc[series.isna() | series.str.startswith("é"), "country"].isna().all()
+
+
+def test_other_input_shapes(small: Path) -> None:
+    cloudflare = ("AU", 13335, "Cloudflare, Inc.")
+    assert answers(pd.Series([None, None], dtype="str").to_list()) == [(None, None, None)] * 2
+    assert ipdata.lookup(pd.Series([None, None], dtype="str"))["country"].isna().all()
+    assert answers(["1.0.0.1", "a\nb", "1.0.0.1"]) == [cloudflare, (None, None, None), cloudflare]
+    assert answers(np.array(["1.0.0.1", "::1"])) == [cloudflare, (None, None, None)]
+    category = ipdata.lookup(pd.Series(["1.0.0.1"] * 2, dtype="category"))
+    assert category["as_org"].tolist() == ["Cloudflare, Inc."] * 2
