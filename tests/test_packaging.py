@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import sysconfig
@@ -44,7 +45,7 @@ def test_wheel_contains_code_collectors_and_data(wheel: Path) -> None:
     regions = sorted(
         p.relative_to(ROOT).as_posix()
         for p in (ROOT / "regions").rglob("*")
-        if p.is_file() and p.suffix in {".yaml", ".parquet", ".csv"}
+        if p.is_file() and p.suffix in {".yaml", ".parquet", ".csv", ".npz", ".json"}
     )
     assert regions, "no data files found under regions/"
     for data_file in regions:
@@ -114,6 +115,16 @@ def test_installed_wheel_runs_from_its_own_data(wheel: Path, tmp_path: Path) -> 
     )
     assert locate.returncode == 0, locate.stderr
     assert json.loads(locate.stdout)[0]["subdivision"] == "FR-RE"
+    info = subprocess.run(
+        [str(exe), "data", "info"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        env={**os.environ, "RESIDENCY_DATA_DIR": str(tmp_path / "no-refresh")},
+    )
+    assert info.returncode == 0, info.stderr
+    assert str(site / "residency" / "regions" / "ipdata") in " ".join(info.stdout.split())
     demo = subprocess.run(
         [str(exe), "demo", "--out", "d"], capture_output=True, text=True, cwd=tmp_path, timeout=300
     )

@@ -8,6 +8,7 @@ import functools
 import json
 import secrets
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,7 +22,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from residency import __version__
+from residency import __version__, ipdata
 from residency.areas import INSIDE, OUTSIDE, load_areas
 from residency.config import Config, load_config
 from residency.errors import ConfigError, DataError, ResidencyError
@@ -47,6 +48,11 @@ app = typer.Typer(
 )
 areas_app = typer.Typer(help="List, show and test areas (DGAS).", no_args_is_help=True)
 app.add_typer(areas_app, name="areas")
+data_app = typer.Typer(
+    help="The IP → country and AS data: refresh it, show its sources, look addresses up.",
+    no_args_is_help=True,
+)
+app.add_typer(data_app, name="data")
 
 out = Console()
 err = Console(stderr=True)
@@ -489,10 +495,84 @@ def areas_locate(
         # A terminal table of thousands of rows helps nobody: print CSV instead.
         sys.stdout.write(result.to_csv(index=False))
         return
-    table = Table(*[str(c) for c in result.columns])
-    for row in result.astype(object).where(result.notna(), None).itertuples(index=False):
+    _print_table(result)
+
+
+def _print_table(frame: pd.DataFrame) -> None:
+    """A frame as a terminal table, missing values as "—"."""
+    table = Table(*[str(c) for c in frame.columns])
+    for row in frame.astype(object).where(frame.notna(), None).itertuples(index=False):
         table.add_row(*["—" if v is None else str(v) for v in row])
     out.print(table)
+
+
+@data_app.command("refresh")
+@user_errors
+def data_refresh(
+    sources: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--from",
+            help="Folder(s) holding the CSVs, or the npm tarballs, of @ip-location-db/dbip-country "
+            "and @ip-location-db/asn. Default: npm pack of their newest versions.",
+        ),
+    ] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Data folder to write ipdata/ into. Default: $RESIDENCY_DATA_DIR, else "
+            "~/.local/share/residency, which lookups prefer to the packaged data.",
+        ),
+    ] = None,
+) -> None:
+    """Rebuild the IP → country/AS tables from newer published CSVs (packaged data stays)."""
+    target = out_dir or ipdata.user_data_dir()
+    with tempfile.TemporaryDirectory(prefix="residency-refresh-") as tmp:
+        meta = ipdata.build(sources or ipdata.fetch(Path(tmp)), target / "ipdata")
+    ipdata.clear_cache()
+    versions = ", ".join(
+        sorted({f"{s.get('name', s['file'])} {s.get('version', '?')}" for s in meta["sources"]})
+    )
+    out.print(
+        f"wrote {target / 'ipdata'}: {meta['intervals']['ipv4']:,} IPv4 and "
+        f"{meta['intervals']['ipv6']:,} IPv6 intervals from {versions}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    if target.resolve() != ipdata.user_data_dir().resolve():
+        out.print(
+            f"lookups use it with RESIDENCY_DATA_DIR={target}", highlight=False, soft_wrap=True
+        )
+
+
+@data_app.command("info")
+@user_errors
+def data_info() -> None:
+    """Which IP data lookups use, where it comes from, and its attribution."""
+    data = ipdata.load()
+    out.print(f"[bold]folder:[/] {data.path}", highlight=False, soft_wrap=True)
+    for source in data.metadata["sources"]:
+        out.print(
+            f"[bold]{source['file']}:[/] {source.get('name', '?')} {source.get('version', '?')} "
+            f"({source.get('data_date', '?')}), {source['rows']:,} rows",
+            highlight=False,
+            soft_wrap=True,
+        )
+    out.print(
+        f"[bold]attribution:[/] {data.metadata['attribution']}", highlight=False, soft_wrap=True
+    )
+
+
+@data_app.command("lookup")
+@user_errors
+def data_lookup(
+    addresses: Annotated[list[str], typer.Argument(help="IPv4 or IPv6 addresses.")],
+) -> None:
+    """Country and autonomous system of each address."""
+    _print_table(
+        ipdata.lookup(addresses).assign(address=addresses)[["address", "country", "asn", "as_org"]]
+    )
 
 
 def main() -> None:
