@@ -106,12 +106,27 @@ def test_own_addresses_public_resolvers_and_anywhere() -> None:
 
 
 def test_an_injected_ip_lookup_gives_a_country_but_no_operator() -> None:
-    def lookup(addresses: pd.Series) -> pd.Series:
-        return addresses.map({"198.51.100.20": "NL"})
+    def lookup(addresses: pd.Series) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "country": addresses.map({"198.51.100.20": "NL"}),
+                "as_org": addresses.map({"198.51.100.20": "Example Networks B.V."}),
+            }
+        )
 
     out = resolve_flows(flows((None, "198.51.100.20", None)), ip_lookup=lookup).iloc[0]
-    assert (out["dest_country"], out["dest_operator"]) == ("NL", None)
+    assert (out["dest_country"], out["dest_operator"]) == ("NL", "Example Networks B.V.")
+    assert out["operator_jurisdiction"] is None  # the network's controller is not known
     assert out["resolution_basis"] == "ip_geolocation"
+
+
+def test_the_packaged_ip_data_places_a_public_address() -> None:
+    from residency import ipdata
+
+    row = ipdata.lookup(pd.Series(["1.1.1.2"])).iloc[0]  # not in the catalog (1.1.1.1 is)
+    out = resolve_flows(flows((None, "1.1.1.2", None)), ip_lookup=ipdata.lookup).iloc[0]
+    assert out["resolution_basis"] == ("ip_geolocation" if row["country"] else "unknown")
+    assert out["dest_country"] == row["country"]
 
 
 def test_placeholders_and_unknown_hosts_stay_unknown() -> None:

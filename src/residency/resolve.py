@@ -13,8 +13,9 @@
    providers, public resolvers), most specific host first;
 4. ``provider_catalog`` — a cloud provider's regional endpoint (``s3.eu-central-1
    .amazonaws.com``) through the provider catalogs;
-5. ``ip_geolocation`` — an IP address's country from an injected lookup (country only:
-   the operator, and so control, stays unknown);
+5. ``ip_geolocation`` — an IP address's country and announcing network from an injected
+   lookup (``residency.ipdata`` in a sweep: DB-IP Lite, CC BY 4.0); the network's
+   jurisdiction, and so control, stays unknown;
 6. otherwise ``unknown``; a prefix that means "anywhere" (``0.0.0.0/0``) is ``anywhere``.
 
 Nothing here resolves DNS. Work is done once per distinct destination (an estate has few),
@@ -221,7 +222,7 @@ def _resolve_one(
     catalog: EndpointCatalog,
     providers: pd.DataFrame,
     own: Mapping[str, tuple[Any, Any, Any]],
-    ip_country: Mapping[str, str | None],
+    ip_country: Mapping[str, tuple[Any, Any]],
     declared: EndpointCatalog | None = None,
 ) -> tuple[Any, Any, Any, str]:
     """(country, operator, jurisdiction, basis) for one distinct destination; basis
@@ -269,8 +270,9 @@ def _resolve_one(
                     first["operator_jurisdiction"],
                     "provider_catalog",
                 )
-    if address is not None and ip_country.get(address):
-        return ip_country[address], None, None, "ip_geolocation"
+    if address is not None and address in ip_country and ip_country[address][0]:
+        country, network = ip_country[address]
+        return country, network, None, "ip_geolocation"
     return None, None, None, "unknown"
 
 
@@ -281,7 +283,7 @@ def resolve_flows(
     own: pd.DataFrame | None = None,
     catalog: EndpointCatalog | None = None,
     providers: pd.DataFrame | None = None,
-    ip_lookup: Callable[[pd.Series], pd.Series] | None = None,
+    ip_lookup: Callable[[pd.Series], pd.DataFrame] | None = None,
     declared: EndpointCatalog | None = None,
 ) -> pd.DataFrame:
     """:data:`RESOLVED_COLUMNS` for each flow (``host``, ``ip``, ``endpoint`` columns).
@@ -289,7 +291,8 @@ def resolve_flows(
     ``origin`` (aligned with ``flows``: ``country``, ``operator``, ``operator_jurisdiction``)
     is each flow's source asset placement, used for internal destinations; ``own``
     (``address`` and the same three columns) the estate's own public addresses;
-    ``ip_lookup`` maps addresses to countries (None where unknown).
+    ``ip_lookup`` maps addresses to a frame with ``country`` and, optionally, ``as_org`` (the
+    network that announces the address, kept as the operator; its jurisdiction stays unknown).
     """
     if catalog is None:
         catalog = load_endpoints()
@@ -314,12 +317,16 @@ def resolve_flows(
          for h, i, _e in distinct],
         dtype=object,
     )  # fmt: skip
-    ip_country: dict[str, str | None] = {}
+    ip_country: dict[str, tuple[Any, Any]] = {}
     if ip_lookup is not None:
         known = addresses.dropna().unique()
         if len(known):
             found = ip_lookup(pd.Series(known, dtype=object))
-            ip_country = dict(zip(known, found.to_numpy(dtype=object), strict=True))
+            org = found["as_org"] if "as_org" in found else pd.Series([None] * len(found))
+            pairs = zip(
+                found["country"].to_numpy(dtype=object), org.to_numpy(dtype=object), strict=True
+            )
+            ip_country = dict(zip(known, pairs, strict=True))
     resolved = [
         _resolve_one(
             None if h == "\x00" else h,
@@ -363,7 +370,7 @@ def resolve_sweep_flows(
     own_addresses: pd.DataFrame,
     area: Any,
     *,
-    ip_lookup: Callable[[pd.Series], pd.Series] | None = None,
+    ip_lookup: Callable[[pd.Series], pd.DataFrame] | None = None,
     declared: EndpointCatalog | None = None,
 ) -> tuple[pd.DataFrame, Any, Any]:
     """A sweep's flows with :data:`RESOLVED_COLUMNS` filled, the source asset's kind and

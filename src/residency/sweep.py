@@ -14,6 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from residency import ipdata
 from residency.areas import Area, load_areas
 from residency.collect import CollectContext, collector_types, interleave
 from residency.config import Config, SourceConfig
@@ -100,7 +101,12 @@ def locate(
     if flows is not None and len(flows):
         own = own_addresses if own_addresses is not None else _NO_ADDRESSES
         data.flows, data.flow_location, data.flow_control = resolve_sweep_flows(
-            flows, placed, own, area, declared=declared_catalog(config.endpoints)
+            flows,
+            placed,
+            own,
+            area,
+            declared=declared_catalog(config.endpoints),
+            ip_lookup=ipdata.lookup,
         )
     return placements, data
 
