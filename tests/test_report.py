@@ -29,6 +29,8 @@ def test_markdown_states_incompleteness_first_and_cites_rules(sample_sweep: Stor
     assert "Incomplete sweep" in head and "secret_container" in head and "network_policy" in head
     assert "CADA-II-1.data-residency" in text and "CISPE-def-7" in text
     assert "Natural Earth" in text
+    assert "IP Geolocation by DB-IP" in text  # CC BY 4.0 asks for it wherever the data shows
+    assert rendered(sample_sweep, "html").count("IP Geolocation by DB-IP") == 1
 
 
 def test_json_lists_every_non_pass_group(sample_sweep: StoredSweep) -> None:

@@ -21,6 +21,9 @@ ATTRIBUTION: Final = [
     "Country polygons: Natural Earth 1:10m admin-0 countries (public domain).",
     "Country and subdivision codes: Unicode CLDR (Unicode License v3).",
     "Provider region catalogs: each entry cites its public source in regions/providers/.",
+    "Service endpoints: each entry of regions/endpoints.yaml cites its public source.",
+    "IP Geolocation by DB-IP (db-ip.com), CC BY 4.0; AS data: ip-location-db "
+    "(RouteViews, NRO, DB-IP IP to ASN Lite), CC BY 4.0.",
 ]
 
 
