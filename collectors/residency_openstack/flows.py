@@ -12,6 +12,7 @@ import pandas as pd
 
 from residency.endpoints import split_endpoints
 from residency.fields import Items, column
+from residency.resolve import is_internal
 
 from .rows import element_table
 
@@ -40,38 +41,14 @@ def _finished(flows: pd.DataFrame) -> pd.DataFrame:
     return flows
 
 
-# Address space that stays inside the estate: RFC 1918, shared (RFC 6598), loopback,
-# link-local, and IPv6 unique-local (RFC 4193), loopback and link-local.
-_INTERNAL: Final = tuple(
-    ipaddress.ip_network(n)
-    for n in (
-        "10.0.0.0/8",
-        "172.16.0.0/12",
-        "192.168.0.0/16",
-        "100.64.0.0/10",
-        "127.0.0.0/8",
-        "169.254.0.0/16",
-        "fc00::/7",
-        "fe80::/10",
-        "::1/128",
-    )
-)
-
-
 def _is_outside(prefixes: pd.Series) -> np.ndarray:
     """Whether each prefix reaches beyond internal address space (decided once per
     distinct prefix: a cloud has few)."""
     codes, distinct = pd.factorize(prefixes)
 
     def outside(text: str) -> bool:
-        try:
-            net = ipaddress.ip_network(text, strict=False)
-        except ValueError:
-            return True  # not a prefix we understand: never assume it stays inside
-        return not any(
-            net.version == inner.version and net.subnet_of(inner)  # type: ignore[arg-type]
-            for inner in _INTERNAL
-        )
+        # A prefix that does not parse is never assumed to stay inside.
+        return not is_internal(None, text)
 
     verdict = np.array([outside(str(p)) for p in distinct], dtype=bool)
     return verdict[codes] if len(distinct) else np.zeros(len(prefixes), dtype=bool)
