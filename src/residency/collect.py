@@ -114,14 +114,17 @@ def attributes_array(frame: pd.DataFrame, columns: Sequence[str]) -> pa.MapArray
     )
 
 
-def flows_batch(frame: pd.DataFrame, *, source: str, observed_at: dt.datetime) -> Batch:
-    """Rows of ``flows`` (declared) from a frame with asset_id, channel, endpoint, host, port
-    and evidence; the data classes come from the channel."""
+def flows_batch(
+    frame: pd.DataFrame, *, source: str, observed_at: dt.datetime, basis: str = "declared"
+) -> Batch:
+    """Rows of ``flows`` from a frame with asset_id, channel, endpoint, host, port and
+    evidence; the data classes come from the channel. ``basis`` is ``declared`` (from
+    configuration) or ``observed`` (from traffic records)."""
     merged = frame.merge(_CHANNELS, on="channel", how="left", validate="many_to_one")
     unknown = merged.loc[merged["data_classes"].isna(), "channel"].unique()
     if len(unknown):
         raise ValueError(f"channels not in residency.kinds.CHANNELS: {sorted(unknown)}")
-    merged["basis"] = "declared"
+    merged["basis"] = basis
     merged["source"] = source
     merged["observed_at"] = pd.Timestamp(observed_at)
     return "flows", _to_table("flows", merged)

@@ -230,46 +230,41 @@ def _resolve_one(
     if (endpoint or ip or "") in _ANYWHERE:
         return None, None, None, "anywhere"
     address = _address(ip) or _address(host)
+    # A host name (an observed flow has both the name and the address it reached) is the
+    # better evidence: catalogs know names; the address answers where no name does.
+    name = host if host and _address(host) is None else None
     if is_internal(host, ip):
         return None, None, None, "internal"
     if address is not None and address in own:
         country, operator, jurisdiction = own[address]
         return country, operator, jurisdiction, "own_asset"
-    if declared is not None:
-        row: Any = None
-        if address is not None and address in declared.ips.index:
-            row = declared.ips.loc[address]
-        elif host and address is None:
-            found = _catalog_entry(host, declared)
-            row = found[1] if found is not None else None
+    for table, basis in ((declared, "declared_endpoint"), (catalog, "endpoint_catalog")):
+        if table is None:
+            continue
+        found = _catalog_entry(name, table) if name is not None else None
+        row: Any = found[1] if found is not None else None
+        if row is None and address is not None and address in table.ips.index:
+            row = table.ips.loc[address]
         if row is not None:
-            return row["country"], row["operator"], row["jurisdiction"], "declared_endpoint"
-    if address is not None and address in catalog.ips.index:
-        row = catalog.ips.loc[address]
-        return row["country"], row["operator"], row["jurisdiction"], "endpoint_catalog"
-    if host and address is None:
-        found = _catalog_entry(host, catalog)
-        if found is not None:
-            row = found[1]
-            return row["country"], row["operator"], row["jurisdiction"], "endpoint_catalog"
-        for regex, provider, _service in catalog.patterns:
-            match = regex.search(host.lower())
-            if match is None:
-                continue
-            region = match.group("region")
-            hit = providers[
-                providers["provider"].eq(provider)
-                & providers["region"].str.lower().eq(region)
-                & providers["zone"].isna()
-            ]
-            if len(hit):
-                first = hit.iloc[0]
-                return (
-                    first["country"],
-                    first["operator"],
-                    first["operator_jurisdiction"],
-                    "provider_catalog",
-                )
+            return row["country"], row["operator"], row["jurisdiction"], basis
+    for regex, provider, _service in catalog.patterns if name is not None else ():
+        match = regex.search(str(name).lower())
+        if match is None:
+            continue
+        region = match.group("region")
+        hit = providers[
+            providers["provider"].eq(provider)
+            & providers["region"].str.lower().eq(region)
+            & providers["zone"].isna()
+        ]
+        if len(hit):
+            first = hit.iloc[0]
+            return (
+                first["country"],
+                first["operator"],
+                first["operator_jurisdiction"],
+                "provider_catalog",
+            )
     if address is not None and address in ip_country and ip_country[address][0]:
         country, network = ip_country[address]
         return country, network, None, "ip_geolocation"
@@ -383,6 +378,20 @@ def resolve_sweep_flows(
     columns = ["source", "asset_id", "kind", "name", "country", "operator"]
     columns.append("operator_jurisdiction")
     places = placed[columns].astype({"source": object}).drop_duplicates(["source", "asset_id"])
+    if "scope" in placed:
+        # Observed flows name their source pod as k8s:pod/<namespace>/<name> (Hubble knows
+        # no uid): the same pod, by that name.
+        pods = placed[placed["kind"].astype(str).eq("pod")]
+        alias = (
+            pods[columns]
+            .astype({"source": object})
+            .assign(
+                asset_id=("k8s:pod/" + pods["scope"].astype(str) + "/" + pods["name"].astype(str))
+            )
+        )
+        places = pd.concat([places, alias], ignore_index=True).drop_duplicates(
+            ["source", "asset_id"]
+        )
     base = flows.drop(columns=[c for c in RESOLVED_COLUMNS if c in flows], errors="ignore")
     base = base.reset_index(drop=True).astype({"source": object})
     origin = base[["source", "asset_id"]].merge(places, on=["source", "asset_id"], how="left")
