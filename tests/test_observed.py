@@ -51,19 +51,22 @@ def collected(options: ObservedFlowsOptions) -> dict[str, pd.DataFrame]:
     return {k: pa.concat_tables(v).to_pandas() for k, v in out.items()}
 
 
-def test_hubble_records_are_aggregated_per_pod_destination_and_port(tmp_path: Path) -> None:
+def test_hubble_records_are_aggregated_per_pod_and_destination(tmp_path: Path) -> None:
     lines = [hubble_line("web-1", "3.120.1.5", 443, ["api.datadoghq.com"])] * 3
     lines += [hubble_line("web-1", "3.120.1.5", 8443, ["api.datadoghq.com"])]
+    lines += [hubble_line("web-1", "9.9.9.9", 53, [])] * 2
     lines += [hubble_line("web-2", "10.64.2.9", 8080, [], dst_pod="cart-0")]  # stays inside
     export = tmp_path / "hubble.json"
     export.write_text("\n".join(lines) + "\n", encoding="utf-8")
     tables = collected(ObservedFlowsOptions(path=export, cluster="kube-prod"))
-    flows = tables["flows"].sort_values("port").reset_index(drop=True)
+    flows = tables["flows"].sort_values("ip").reset_index(drop=True)
     assert flows["asset_id"].tolist() == ["k8s:pod/shop/web-1", "k8s:pod/shop/web-1"]
-    assert flows["port"].tolist() == [443, 8443]
+    assert flows["ip"].tolist() == ["3.120.1.5", "9.9.9.9"]
+    # One port for all records is kept; several ports leave it open.
+    assert pd.isna(flows["port"].iloc[0]) and flows["port"].iloc[1] == 53
     assert set(flows["basis"]) == {"observed"} and set(flows["source"]) == {"kube-prod"}
-    assert flows["host"].tolist() == ["api.datadoghq.com"] * 2
-    assert flows["evidence"].iloc[0].startswith("hubble.json: 3 records")
+    assert flows["host"].iloc[0] == "api.datadoghq.com"
+    assert flows["evidence"].iloc[0].startswith("hubble.json: 4 records")
     coverage = tables["coverage"].iloc[0]
     assert (coverage["kind"], coverage["status"], coverage["rows"]) == ("observed_flow", "ok", 2)
 

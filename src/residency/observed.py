@@ -4,7 +4,7 @@ Declared configuration says where data is meant to go; observed traffic says whe
 This collector reads Cilium Hubble flow exports (JSON lines, as Hubble's exporter writes
 ``GetFlowsResponse`` objects) or generic flow records (CSV or Parquet with ``src``,
 ``dst_ip``, ``dst_port`` and optionally ``bytes`` and ``time``), keeps the flows that leave
-their source, aggregates them by (source workload, destination, port) with Arrow's
+their source, aggregates them by (source workload, destination) with Arrow's
 ``group_by`` block by block, and yields ``flows`` rows with ``basis = observed``. The sweep
 then resolves each distinct destination once, like declared flows.
 
@@ -33,7 +33,7 @@ from residency.collect import Batch, CollectContext, coverage_batch, coverage_ro
 __all__ = ["ObservedFlowsCollector", "ObservedFlowsOptions", "aggregate", "read_records"]
 
 KIND: Final = "observed_flow"
-_KEYS: Final = ["src", "dst_ip", "dst_port", "dst_name"]
+_KEYS: Final = ["src", "dst_ip", "dst_name"]
 _BLOCK: Final = 64 << 20
 
 
@@ -157,17 +157,47 @@ def read_records(path: Path, fmt: str) -> Iterator[pa.Table]:
 
 
 def aggregate(blocks: Iterator[pa.Table]) -> pa.Table:
-    """Records grouped by (source, destination, port): how many and how many bytes."""
+    """Records grouped by (source workload, destination): how many, how many bytes, and the
+    destination port where all records used one (null where they used several)."""
     parts = []
     for block in blocks:
         parts.append(
-            block.group_by(_KEYS, use_threads=False).aggregate([("bytes", "sum"), ("src", "count")])
+            block.group_by(_KEYS, use_threads=False).aggregate(
+                [
+                    ("bytes", "sum"),
+                    ("src", "count"),
+                    ("dst_port", "min"),
+                    ("dst_port", "max"),
+                ]
+            )
         )
     if not parts:
-        return pa.table({k: pa.array([], pa.string()) for k in _KEYS})
+        return pa.table(
+            {
+                **{k: pa.array([], pa.string()) for k in _KEYS},
+                "records": pa.array([], pa.int64()),
+                "bytes": pa.array([], pa.int64()),
+                "dst_port": pa.array([], pa.int32()),
+            }
+        )
     merged = pa.concat_tables(parts, promote_options="permissive")
-    return merged.group_by(_KEYS, use_threads=False).aggregate(
-        [("bytes_sum", "sum"), ("src_count", "sum")]
+    total = merged.group_by(_KEYS, use_threads=False).aggregate(
+        [
+            ("bytes_sum", "sum"),
+            ("src_count", "sum"),
+            ("dst_port_min", "min"),
+            ("dst_port_max", "max"),
+        ]
+    )
+    low, high = total["dst_port_min_min"], total["dst_port_max_max"]
+    port = pc.if_else(pc.equal(low, high), low, pa.scalar(None, low.type))
+    return pa.table(
+        {
+            **{k: total[k] for k in _KEYS},
+            "records": total["src_count_sum"],
+            "bytes": total["bytes_sum_sum"],
+            "dst_port": port,
+        }
     )
 
 
@@ -203,8 +233,8 @@ class ObservedFlowsCollector:
         yield coverage_batch([row], source=self.source, observed_at=ctx.observed_at)
 
     def _flows(self, frame: pd.DataFrame) -> pd.DataFrame:
-        count = frame["src_count_sum"].astype("Int64").astype(str)
-        volume = frame["bytes_sum_sum"].astype("Int64")
+        count = frame["records"].astype("Int64").astype(str)
+        volume = frame["bytes"].astype("Int64")
         bytes_text = volume.astype(str).astype(object).where(volume.notna(), "?")
         destination = frame["dst_name"].where(frame["dst_name"].notna(), frame["dst_ip"])
         return pd.DataFrame(
