@@ -134,6 +134,30 @@ def _basis_evidence(assets: pd.DataFrame) -> npt.NDArray[Any]:
     return _per_distinct(assets[["basis", "evidence"]], text)
 
 
+def _judged(
+    membership: npt.NDArray[np.int8],
+    lead: npt.NDArray[Any],
+    inside: Text,
+    outside: Text,
+    unknown: Text,
+) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
+    """Status per subject from its membership, and ``lead`` + the text of its status.
+
+    Each row's message is built only for its own status: at a million subjects, three
+    full-length candidate arrays would cost hundreds of megabytes.
+    """
+    status = np.select(
+        [membership == INSIDE, membership == OUTSIDE], ["pass", "fail"], default="unknown"
+    )
+    message = lead.copy()
+    for verdict, text in (("pass", inside), ("fail", outside), ("unknown", unknown)):
+        rows = status == verdict
+        if rows.any():
+            suffix = text(rows) if callable(text) else text
+            message[rows] = lead[rows] + suffix
+    return status, message
+
+
 def _verdicts(
     subjects: pd.DataFrame,
     membership: npt.NDArray[np.int8],
@@ -142,17 +166,9 @@ def _verdicts(
     outside: Text,
     unknown: Text,
 ) -> pd.DataFrame:
-    status = np.select(
-        [membership == INSIDE, membership == OUTSIDE], ["pass", "fail"], default="unknown"
+    status, message = _judged(
+        membership, _describe(subjects).to_numpy(dtype=object), inside, outside, unknown
     )
-    # Each row's message is built only for its own status: at a million subjects, three
-    # full-length candidate arrays would cost hundreds of megabytes.
-    message = _describe(subjects).to_numpy(dtype=object)
-    for verdict, text in (("pass", inside), ("fail", outside), ("unknown", unknown)):
-        rows = status == verdict
-        if rows.any():
-            suffix = text(rows) if callable(text) else text
-            message[rows] = message[rows] + suffix
     return pd.DataFrame(
         {
             "source": subjects["source"].to_numpy(),
@@ -484,17 +500,16 @@ def _flow_findings(
     if flows is None or flows.empty or membership is None:
         return _not_applicable(rule_id, "declared or observed flows")
     subjects = _flow_subjects(flows)
-    status = np.select(
-        [membership == INSIDE, membership == OUTSIDE], ["pass", "fail"], default="unknown"
-    )
     lead = (
         subjects["channel"] + " flow from " + subjects["from"] + " to " + subjects["destination"]
     ).to_numpy(dtype=object)
-    message = lead.copy()
-    for verdict, text in (("pass", inside), ("fail", outside), ("unknown", unknown)):
-        rows = status == verdict
-        if rows.any():
-            message[rows] = lead[rows] + text(flows[rows]).to_numpy(dtype=object)
+
+    def per_flow(text: Callable[[pd.DataFrame], pd.Series]) -> Text:
+        return lambda rows: text(flows[rows]).to_numpy(dtype=object)
+
+    status, message = _judged(
+        membership, lead, per_flow(inside), per_flow(outside), per_flow(unknown)
+    )
     evidence = (
         flows["evidence"].fillna("").astype(str)
         + "; resolved by "
