@@ -22,6 +22,14 @@ class Items:
         self.array: pa.Array = pa.array(items) if items else pa.array([], pa.struct([]))
         self.length = len(items)
 
+    @classmethod
+    def of_table(cls, table: pa.Table) -> Items:
+        """The rows of an Arrow table (read from a file rather than an API page)."""
+        page = cls([])
+        page.array = table.to_struct_array().combine_chunks()
+        page.length = len(table)
+        return page
+
     def __len__(self) -> int:
         return self.length
 

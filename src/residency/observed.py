@@ -18,7 +18,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, ClassVar, Final, Literal
+from typing import ClassVar, Final, Literal
 
 import pandas as pd
 import pyarrow as pa
@@ -29,6 +29,7 @@ import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict, Field
 
 from residency.collect import Batch, CollectContext, coverage_batch, coverage_row, flows_batch
+from residency.fields import Items
 
 __all__ = ["ObservedFlowsCollector", "ObservedFlowsOptions", "aggregate", "read_records"]
 
@@ -60,37 +61,30 @@ def _format(options: ObservedFlowsOptions) -> str:
     return {".csv": "csv", ".parquet": "parquet"}.get(suffix, "hubble")
 
 
-def _field(table: pa.Table, *paths: str) -> pa.Array:
-    """The first of ``paths`` (dotted) the table has, as strings; nulls if none."""
+def _field(page: Items, *paths: str) -> pa.Array:
+    """The first of ``paths`` (dotted) the records have, as strings; nulls if none."""
     for path in paths:
-        parts = path.split(".")
-        if parts[0] not in table.column_names:
-            continue
-        array: Any = table[parts[0]].combine_chunks()
-        for part in parts[1:]:
-            if not pa.types.is_struct(array.type) or array.type.get_field_index(part) < 0:
-                array = None
-                break
-            array = pc.struct_field(array, part)
-        if array is not None:
+        array = page.get(path)
+        if not pa.types.is_null(array.type):
             return array if pa.types.is_string(array.type) else pc.cast(array, pa.string())
-    return pa.nulls(len(table), pa.string())
+    return pa.nulls(len(page), pa.string())
 
 
 def _hubble_block(table: pa.Table) -> pa.Table:
     """A block of Hubble flows as records: the exporter wraps each flow in ``flow``."""
     if "flow" in table.column_names:
         table = pa.Table.from_struct_array(table["flow"].combine_chunks())
-    namespace = _field(table, "source.namespace")
-    pod = _field(table, "source.pod_name", "source.podName")
+    page = Items.of_table(table)
+    namespace = _field(page, "source.namespace")
+    pod = _field(page, "source.pod_name", "source.podName")
     src = pc.if_else(
         pc.is_valid(pod),
         pc.binary_join_element_wise("k8s:pod", namespace, pod, "/"),
-        _field(table, "IP.source", "ip.source"),
+        _field(page, "IP.source", "ip.source"),
     )
     port = pc.coalesce(
-        _field(table, "l4.TCP.destination_port", "l4.TCP.destinationPort"),
-        _field(table, "l4.UDP.destination_port", "l4.UDP.destinationPort"),
+        _field(page, "l4.TCP.destination_port", "l4.TCP.destinationPort"),
+        _field(page, "l4.UDP.destination_port", "l4.UDP.destinationPort"),
     )
     names = None
     for key in ("destination_names", "destinationNames"):
@@ -105,11 +99,11 @@ def _hubble_block(table: pa.Table) -> pa.Table:
             )
             break
     # Traffic to another endpoint of the cluster (it has a pod) never left it.
-    leaves = pc.invert(pc.is_valid(_field(table, "destination.pod_name", "destination.podName")))
+    leaves = pc.invert(pc.is_valid(_field(page, "destination.pod_name", "destination.podName")))
     records = pa.table(
         {
             "src": src,
-            "dst_ip": _field(table, "IP.destination", "ip.destination"),
+            "dst_ip": _field(page, "IP.destination", "ip.destination"),
             "dst_port": pc.cast(port, pa.int32(), safe=False),
             "dst_name": names if names is not None else pa.nulls(len(table), pa.string()),
             "bytes": pa.nulls(len(table), pa.int64()),

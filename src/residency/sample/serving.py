@@ -3,6 +3,7 @@ loopback interface, and stopping it cleanly (also as a context manager)."""
 
 from __future__ import annotations
 
+import abc
 import socketserver
 import threading
 from types import TracebackType
@@ -11,14 +12,16 @@ from typing import Self
 __all__ = ["LoopbackServing"]
 
 
-class LoopbackServing:
-    """Mixin: ``_serve(httpd, name)`` starts serving; ``stop()`` and ``with`` end it."""
+class LoopbackServing(abc.ABC):
+    """Base of the local endpoints: a subclass's ``start()`` builds its server and calls
+    ``_serve(httpd, name)``; ``stop()`` and ``with`` end it."""
 
     _httpd: socketserver.BaseServer | None = None
     _thread: threading.Thread | None = None
 
+    @abc.abstractmethod
     def start(self) -> Self:
-        raise NotImplementedError
+        """Build the HTTP server and serve it (via :meth:`_serve`); return ``self``."""
 
     @property
     def port(self) -> int:
