@@ -27,7 +27,7 @@ from typing import Any, Final, NamedTuple
 import numpy as np
 import pandas as pd
 
-from residency.sample import CLUSTER_SCOPED, Estate, SampleSource
+from residency.sample import ACME_SERVER, CLUSTER_SCOPED, Estate, SampleSource
 
 __all__ = [
     "CLUSTER_SOURCE",
@@ -1680,9 +1680,6 @@ def _render_custom(src: SampleSource, versions: _Versions) -> dict[str, list[Kub
     return {key: _sorted(objs) for key, objs in out.items()}
 
 
-_ACME_SERVER: Final = "https://acme-v02.api.letsencrypt.org/directory"
-
-
 def _render_backup_and_issuers(
     src: SampleSource, versions: _Versions
 ) -> dict[str, list[KubeObject]]:
@@ -1724,7 +1721,7 @@ def _render_backup_and_issuers(
             "metadata": _meta(row, None, rv, _stamps([5100])[0]),
             "spec": {
                 "acme": {
-                    "server": _ACME_SERVER,
+                    "server": ACME_SERVER,
                     "email": "platform@nordlys.example",
                     "privateKeySecretRef": {"name": str(row.name)},
                     "solvers": [{"http01": {"ingress": {"ingressClassName": "nginx"}}}],
