@@ -942,7 +942,6 @@ def _kube(rng: np.random.Generator, ids: _Ids, scale: float, nordlys: SampleSour
     )
 
 
-_VELERO_S3_URL: Final = "https://s3.us-east-1.amazonaws.com"
 ACME_SERVER: Final = "https://acme-v02.api.letsencrypt.org/directory"
 """The sample cluster's ClusterIssuer's ACME directory (served and declared alike)."""
 
@@ -961,7 +960,8 @@ def _kube_flows(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     )
     discovery = frames["cluster"].assign(name="GET /.well-known/openid-configuration")
     # Velero's location names its bucket's S3 endpoint; cert-manager's issuer its ACME server.
-    backups = frames["backup_location"].assign(url=_VELERO_S3_URL)
+    locations = frames["backup_location"]
+    backups = locations.assign(url="https://s3." + locations["region"] + ".amazonaws.com")
     issuers = frames["certificate_issuer"].assign(url=ACME_SERVER)
     return pd.concat(
         [
