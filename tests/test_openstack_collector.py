@@ -150,6 +150,11 @@ def test_a_reader_sees_no_hosts_and_they_are_not_guessed(
     assert servers["zone"].notna().all()  # the AZ is not admin-only
     reader_project = str(nordlys_server.api.source.frames["project"]["asset_id"].iloc[0])
     assert set(servers["scope"]) == {reader_project}
+    # Nova refused every project's servers: what was listed is the token's project, and the
+    # rest stays unseen — a coverage gap, not a complete list.
+    coverage = collected["coverage"].set_index(["region", "kind"])
+    assert coverage.loc[("fra1", "server"), "status"] == "forbidden"
+    assert "listed the token's project only" in coverage.loc[("fra1", "server"), "error"]
     zones = assets[assets["kind"].eq("availability_zone") & assets["attributes"].map(
         lambda a: ("service", "compute") in (a or []))]  # fmt: skip
     assert len(zones) > 0

@@ -623,11 +623,16 @@ class OpenStackCollector:
                     if not (wide and exc.status == "forbidden" and rows == 0):
                         raise
                     # Every project's list is refused (Nova answers 403 to all_tenants for
-                    # a project role): list what the token's own project holds, and say so.
+                    # a project role): list what the token's own project holds, and keep the
+                    # refusal as the coverage status — the other projects stay unseen.
                     wide = False
                     params = dict(resource.params)
                     headers = dict(resource.headers)
-                    error = f"all projects refused ({exc.message}): the token's project only"
+                    status = "forbidden"
+                    error = (
+                        f"{resource.path}: all projects refused ({exc.message}); "
+                        "listed the token's project only"
+                    )
         except ListError as exc:
             status, error = exc.status, f"{resource.path or '/'}: {exc.message}"
         except _endpoint_errors():
