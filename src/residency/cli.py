@@ -286,6 +286,7 @@ def demo(
     from residency.sample import generate_estate
     from residency.sample.kube_objects import sample_cluster
     from residency.sample.kubeapi import KubeAPIServer
+    from residency.sample.openstack_config import write_config_files
     from residency.sample.osapi import OpenStackAPIServer
 
     estate = generate_estate(seed, scale)
@@ -311,9 +312,22 @@ def demo(
         clouds_yaml.unlink(missing_ok=True)
         for cloud in clouds:
             stack.enter_context(cloud).write_clouds_yaml(clouds_yaml, cloud.api.source.name)
+        # The private cloud's control-plane configuration files, as an operator would
+        # point the openstack collector at them.
+        config_files = {
+            cloud.api.source.name: write_config_files(
+                output / "openstack-config", cloud.api.source.name
+            )
+            for cloud in clouds
+        }
         config_path = output / "residency.yaml"
         text = yaml.safe_dump(
-            estate.config(store="store", kubeconfig=kubeconfig.name, clouds_yaml=clouds_yaml.name),
+            estate.config(
+                store="store",
+                kubeconfig=kubeconfig.name,
+                clouds_yaml=clouds_yaml.name,
+                config_files=config_files,
+            ),
             sort_keys=False,
         )
         _write_text(config_path, text)

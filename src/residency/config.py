@@ -179,3 +179,10 @@ def _validate_source_options(doc: YamlDocument, config: Config) -> None:
             value = getattr(options, name)
             if isinstance(value, Path) and name in extra:
                 extra[name] = str(config.resolve(value))
+            elif isinstance(value, list) and name in extra:
+                # A list of entries with paths (an openstack source's config_files).
+                for item, raw in zip(value, extra[name], strict=True):
+                    if isinstance(item, BaseModel) and isinstance(raw, dict):
+                        for key in type(item).model_fields:
+                            if isinstance(getattr(item, key), Path) and key in raw:
+                                raw[key] = str(config.resolve(getattr(item, key)))

@@ -559,7 +559,7 @@ def sink_flows(parsed: Iterable[tuple[Any, str, Parsed]]) -> pd.DataFrame:
     rows: list[tuple[Any, str, str | None, str, str]] = []
     for asset_id, obj, result in parsed:
         if result.error is not None:
-            channel = _FAMILY_CHANNEL[result.family]
+            channel = _FAMILY_CHANNEL.get(result.family, "logs")
             note = f"{result.family} config: parse error: {result.error} (unknown)"
             rows.append((asset_id, channel, None, f"{obj}", note))
         for sink in result.sinks:

@@ -21,6 +21,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from residency.endpoints import split_endpoints
+from residency.sample import openstack_config
 
 __all__ = ["MEMBERS", "Estate", "PlantedCase", "SampleSource", "generate_estate"]
 
@@ -76,6 +77,7 @@ class Estate:
         today: dt.date | None = None,
         kubeconfig: str | None = None,
         clouds_yaml: str | None = None,
+        config_files: dict[str, list[dict[str, Any]]] | None = None,
     ) -> dict[str, Any]:
         """A ``residency.yaml`` for sweeping this estate.
 
@@ -83,7 +85,8 @@ class Estate:
         source directly. With ``kubeconfig`` the cluster is read over HTTP by the
         ``kubernetes`` collector (context ``kube-prod``); with ``clouds_yaml`` each cloud
         is read over HTTP by the ``openstack`` collector (cloud named as the source), from
-        local endpoints serving the estate.
+        local endpoints serving the estate, and with the control-plane ``config_files``
+        given per cloud (see :func:`openstack_config.write_config_files`).
         """
         today = today or dt.date.today()
         direct = [
@@ -115,6 +118,8 @@ class Estate:
                 if member.provider:
                     # Served from 127.0.0.1: the auth host cannot name the provider.
                     cloud["provider"] = member.provider
+                if config_files and config_files.get(member.name):
+                    cloud["config_files"] = config_files[member.name]
                 sources.append(cloud)
         if kubeconfig is not None:
             sources.append(
@@ -666,6 +671,8 @@ def _nordlys(
     faults |= _not_found(["lab"], ["secret_container", "secret"], "key-manager")
     faults |= _not_found(["lab"], ["object_container"], "object-store")
     frames = {k: v[~_faulted(v, faults)].reset_index(drop=True) for k, v in frames.items()}
+    # The control plane's Ceilometer, Nova and Cinder configuration (openstack_config).
+    frames["service_config"], config_flows = openstack_config.config_frames("nordlys", None)
     return SampleSource(
         name="nordlys",
         platform="openstack",
@@ -676,7 +683,7 @@ def _nordlys(
         faults=faults,
         identity_region="fra1",
         account=str(project_ids[3]),
-        flows=_flows(frames),
+        flows=pd.concat([_flows(frames), config_flows], ignore_index=True),
     )
 
 
@@ -1166,6 +1173,28 @@ PLANTED: list[PlantedCase] = [
         "nordlys",
         "https://sts.windows.net/",
         "the private cloud federates its identities to Microsoft Entra ID",
+    ),
+    # The private cloud's control-plane configuration files (openstack_config).
+    PlantedCase(
+        "flow.location",
+        "fail",
+        "nordlys",
+        "https://http-intake.logs.datadoghq.com",
+        "Ceilometer publishes the private cloud's events to Datadog US1",
+    ),
+    PlantedCase(
+        "flow.control",
+        "fail",
+        "nordlys",
+        "https://s3.eu-central-1.amazonaws.com",
+        "cinder-backup writes volume backups to S3 in AWS Frankfurt: US-controlled",
+    ),
+    PlantedCase(
+        "flow.location",
+        "unknown",
+        "nordlys",
+        "config:nordlys:fra1:nova/nova.conf -> an unreadable destination",
+        "nova.conf's OSProfiler target is a Kolla template that was never rendered",
     ),
 ]
 
