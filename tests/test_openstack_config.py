@@ -3,7 +3,6 @@ oslo.config INI files, parsed on their own and collected with a cloud over HTTP.
 
 from __future__ import annotations
 
-import datetime as dt
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -11,11 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
 import pytest
 import yaml
 
-from residency.collect import CollectContext
 from residency.errors import ConfigError
 from residency.sample import generate_estate
 from residency.sample.openstack_config import FILES, config_frames, write_config_files
@@ -23,6 +20,8 @@ from residency.sample.osapi import OpenStackAPIServer
 from residency.telemetry import sink_flows
 from residency_openstack import OpenStackCollector, OpenStackOptions
 from residency_openstack.config_files import ceilometer_pipeline, oslo_config, parse_file
+
+from .test_openstack_collector import ctx, tables
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK50Warning"),
@@ -238,17 +237,6 @@ def test_a_file_that_is_not_text_cannot_be_read(tmp_path: Path) -> None:
 
 
 # --- collected with a cloud, over HTTP ----------------------------------------------------
-
-
-def ctx() -> CollectContext:
-    return CollectContext(sweep_id="test", observed_at=dt.datetime(2026, 11, 23, tzinfo=dt.UTC))
-
-
-def tables(batches: Iterator[tuple[str, pa.Table]]) -> dict[str, pd.DataFrame]:
-    grouped: dict[str, list[pa.Table]] = {}
-    for name, batch in batches:
-        grouped.setdefault(name, []).append(batch)
-    return {name: pa.concat_tables(parts).to_pandas() for name, parts in grouped.items()}
 
 
 @pytest.fixture(scope="module")
