@@ -2,7 +2,8 @@
 
 Everything works on whole Series of strings at once (pandas' vectorised string methods).
 A value that is a template placeholder (``${AWS_REGION}``, ``{{ .Namespace }}``,
-``<local-cluster-endpoint>``, Fluentd's Ruby ``#{ENV['ES_HOST']}``) has no host: it is reported as unresolved, never as a place.
+``<local-cluster-endpoint>``, Fluentd's Ruby ``#{ENV['ES_HOST']}``) has no host: it is
+reported as unresolved, never as a place.
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
 """Where telemetry agents send data: the sinks their configuration declares.
 
 Parsers for OpenTelemetry Collector configs, Fluent Bit outputs (classic ``[OUTPUT]``
-sections and YAML ``pipeline.outputs``), Prometheus ``remote_write`` (``prometheus.yml`` and
-the ``Prometheus`` custom resource) and vendor agents configured by environment variables.
+sections and YAML ``pipeline.outputs``), Fluentd ``<match>`` outputs, Vector sinks (YAML,
+TOML, JSON), Grafana Alloy remote writes and exporters, Grafana Agent static mode,
+Prometheus ``remote_write`` (``prometheus.yml`` and the ``Prometheus`` custom resource) and
+vendor agents configured by environment variables.
 
 A parser takes the configuration text and returns a :class:`Parsed`: the sinks it declares
 (channel, the endpoint as written, and where it was written: ``key:line field``) or, for a
@@ -10,7 +12,8 @@ configuration it cannot read, the parse error. It never raises on bad input. Onl
 are read: API keys, passwords, tokens and URL paths (which some services use for tokens)
 never leave the parser. :func:`sink_flows` turns parsed configs into flow rows in one pass,
 splitting endpoints with :func:`residency.endpoints.split_endpoints`, so a template
-placeholder (``${AWS_DEFAULT_REGION}``) is unresolved, never a host.
+placeholder (``${AWS_DEFAULT_REGION}``) is unresolved, never a host. The newer families
+keep only an endpoint's ``scheme://host:port``.
 """
 
 from __future__ import annotations
