@@ -1141,6 +1141,8 @@ def _alloy_tokens(text: str) -> list[_Token]:
     position, line = 0, 1
     while position < len(text):
         found = _ALLOY_TOKEN.match(text, position)
+        if text.startswith("/*", position) and "*/" not in text[position + 2 :]:
+            raise ValueError(f"line {line}: unterminated comment")
         if found is None:
             rest = text[position:]
             if rest.startswith('"'):
@@ -1188,7 +1190,9 @@ class _AlloyParser:
                 self.take()
                 return
             if token.kind != "name":
-                raise ValueError(f"line {token.line}: expected a name, found {token.text!r}")
+                # A string is never quoted back: it may be a secret.
+                found = "a string" if token.kind in {"string", "raw"} else repr(token.text)
+                raise ValueError(f"line {token.line}: expected a name, found {found}")
             name = self.dotted()
             following = self.peek()
             if following is not None and following.text == "=":
@@ -1356,7 +1360,8 @@ def alloy(text: str, source: str = "config.alloy") -> Parsed:
 
 
 def grafana_agent(text: str, source: str = "agent.yaml") -> Parsed:
-    """Grafana Agent static mode: ``metrics.configs[].remote_write[].url`` (metrics),
+    """Grafana Agent static mode: ``metrics.global.remote_write[].url`` and
+    ``metrics.configs[].remote_write[].url`` (metrics),
     ``logs.configs[].clients[].url`` (logs), ``traces.configs[].remote_write[].endpoint``
     (traces)."""
     fields = (
@@ -1367,6 +1372,12 @@ def grafana_agent(text: str, source: str = "agent.yaml") -> Parsed:
 
     def read(document: _Node) -> list[Sink]:
         sinks = []
+        for j, entry in enumerate(document.get("metrics").get("global").get("remote_write").list()):
+            value = entry.get("url")
+            path = f"metrics.global.remote_write[{j}].url"
+            endpoint = _origin(value.text) if value.text else None
+            where = _where(source, value.line or entry.line, path)
+            sinks.append(Sink("metrics", endpoint, where, "" if value.text else _NO_URL))
         for channel, listing, field in fields:
             for i, config in enumerate(document.get(channel).get("configs").list()):
                 for j, entry in enumerate(config.get(listing).list()):
