@@ -726,3 +726,49 @@ prometheus.remote_write "x" {
     stored = found.to_csv() + repr([p for _, p in parsed])
     for n in range(1, 9):
         assert f"secret-{n}" not in stored
+
+
+def test_vector_lines_follow_the_key_path_not_a_nested_namesake() -> None:
+    toml = """\
+[sinks.a]
+type = "http"
+healthcheck.uri = "http://health.example.eu"
+uri = "https://a.example.eu/x"
+
+[sinks.b]
+type = "opentelemetry"
+protocol = { type = "http", uri = "https://otlp.example.eu" }
+
+[sinks.d]
+type = "opentelemetry"
+[sinks.d.protocol]
+uri = "https://d.example.eu"
+"""
+    json_text = """\
+{
+  "sources": {"in": {"type": "http_server", "uri": "http://0.0.0.0:80"}},
+  "sinks": {
+    "a": {
+      "type": "http",
+      "healthcheck": {"uri": "http://health.example.eu"},
+      "uri": "https://a.example.eu/x"
+    },
+    "b": {
+      "type": "opentelemetry",
+      "protocol": {
+        "type": "http",
+        "uri": "https://otlp.example.eu"
+      }
+    }
+  }
+}
+"""
+    assert [e.split(" ", 2)[1] for e in evidence(vector(toml, "vector.toml"))] == [
+        "vector.toml:4",
+        "vector.toml:8",
+        "vector.toml:13",
+    ]
+    assert [e.split(" ", 2)[1] for e in evidence(vector(json_text, "vector.json"))] == [
+        "vector.json:7",
+        "vector.json:13",
+    ]

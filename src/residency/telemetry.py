@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import yaml
 
@@ -626,11 +627,12 @@ class _Directive:
 
 
 def _fluentd_value(raw: str) -> str:
-    """A parameter's value: quotes removed (``"#{ENV['X']}"`` keeps its interpolation)."""
+    """A parameter's value: quotes removed (``"#{ENV['X']}"`` keeps its interpolation), and
+    an unquoted value's trailing `` # comment``."""
     value = raw.strip()
     if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
         return value[1:-1]
-    return value
+    return re.sub(r"\s+#(?!\{).*$", "", value)
 
 
 def _fluentd_tree(text: str) -> tuple[_Directive, list[str]]:
@@ -852,55 +854,93 @@ class _Tree:
         return str(self.value).strip() or None
 
 
+_TOML_HEADER: Final = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
+_TOML_KEY: Final = re.compile(r"^\s*([A-Za-z0-9_\-\"'. ]+?)\s*=")
+
+
+def _toml_parts(dotted: str) -> tuple[str, ...]:
+    """``a."b.c" . d`` → ``("a", "b.c", "d")``."""
+    return tuple(
+        part.strip().strip("\"'")
+        for part in re.findall(r'"[^"]*"|\'[^\']*\'|[^.]+', dotted)
+        if part.strip()
+    )
+
+
 def _toml_line(text: str) -> Callable[[tuple[str, ...]], int]:
-    """Where ``sinks.<id>[.key…]`` is written in a TOML text: the sink's table header, then the
-    first ``key =`` (or ``….key =``) inside that sink's tables; 0 where it is not found."""
+    """Where ``sinks.<id>[.key…]`` is written in a TOML text: the line whose table header
+    and dotted key together spell the path (or open an inline table on the way to it); the
+    sink's own header line where the key is not written; 0 where the sink is not found."""
     lines = text.splitlines()
 
     def find(path: tuple[str, ...]) -> int:
-        if len(path) < 2:
-            return 0
-        table = rf"{re.escape(path[0])}\s*\.\s*(?:\"{re.escape(path[1])}\"|{re.escape(path[1])})"
-        header = re.compile(rf"^\s*\[\s*{table}\s*\]")
-        own = re.compile(rf"^\s*\[\[?\s*{table}\s*[.\]]")
-        start = next((i for i, line in enumerate(lines) if header.match(line)), None)
-        if start is None:
-            return 0
-        if len(path) == 2:
-            return start + 1
-        key = re.compile(rf"(?:^|[\s.{{,])\"?{re.escape(path[-1])}\"?\s*=")
-        for i in range(start + 1, len(lines)):
-            if lines[i].lstrip().startswith("[") and not own.match(lines[i]):
-                break
-            if key.search(lines[i].split("#", 1)[0]):
-                return i + 1
-        return start + 1
+        table: tuple[str, ...] = ()
+        sink_line = 0
+        for number, line in enumerate(lines, start=1):
+            header = _TOML_HEADER.match(line)
+            if header:
+                table = _toml_parts(header.group(1))
+                if table == path[:2]:
+                    sink_line = number
+                    if len(path) == 2:
+                        return number
+                continue
+            key = _TOML_KEY.match(line)
+            if key is None:
+                continue
+            full = table + _toml_parts(key.group(1))
+            if full == path or (full[:2] == path[:2] and full == path[: len(full)] and "{" in line):
+                return number
+            if len(path) == 2 and full[:2] == path:
+                sink_line = sink_line or number
+        return sink_line
 
     return find
 
 
-def _json_line(text: str) -> Callable[[tuple[str, ...]], int]:
-    """Where ``sinks.<id>[.key…]`` is written in a JSON text: the id's key after ``"sinks"``,
-    then the key's first occurrence before the next sink id; 0 where it is not found."""
-    at_sinks = text.find('"sinks"')
+def _json_depths(text: str) -> npt.NDArray[np.int32]:
+    """The bracket depth at every character of a JSON text (strings skipped)."""
+    depths = np.zeros(len(text) + 1, dtype=np.int32)
+    depth, in_string, escaped = 0, False, False
+    for position, char in enumerate(text):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "{[":
+            depth += 1
+        elif char in "}]":
+            depth -= 1
+        depths[position + 1] = depth
+    return depths
 
-    def line_of(position: int) -> int:
-        return text.count("\n", 0, position) + 1
+
+def _json_line(text: str) -> Callable[[tuple[str, ...]], int]:
+    """Where ``sinks.<id>[.key…]`` is written in a JSON text: each key of the path is looked
+    for one level inside the object the previous one opens; the line of the deepest key."""
+    depths = _json_depths(text)
 
     def find(path: tuple[str, ...]) -> int:
-        if len(path) < 2 or at_sinks < 0:
-            return 0
-        found = re.compile(rf'"{re.escape(path[1])}"\s*:').search(text, at_sinks)
-        if found is None:
-            return 0
-        if len(path) == 2:
-            return line_of(found.start())
-        end = len(text)
-        for other in re.finditer(r'\n\s{0,8}"[^"\n]+"\s*:\s*\{', text[found.end() :]):
-            end = found.end() + other.start()
-            break
-        key = re.compile(rf'"{re.escape(path[-1])}"\s*:').search(text, found.end(), end)
-        return line_of(key.start()) if key else line_of(found.start())
+        start, end, level, line = 0, len(text), 1, 0
+        for key in path:
+            pattern = re.compile(rf'"{re.escape(key)}"\s*:\s*')
+            found = next(
+                (m for m in pattern.finditer(text, start, end) if depths[m.start()] == level),
+                None,
+            )
+            if found is None:
+                return line
+            line = text.count("\n", 0, found.start()) + 1
+            start, level = found.end(), level + 1
+            if start < len(text) and text[start] in "{[":
+                closing = np.flatnonzero(depths[start + 1 :] < level)
+                end = start + 1 + int(closing[0]) if len(closing) else len(text)
+        return line
 
     return find
 
