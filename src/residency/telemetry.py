@@ -742,7 +742,7 @@ def _fluentd_sinks(output: _Output, directive: _Directive, source: str, path: st
         return [Sink(channel, _aws(_FLUENTD_AWS[name], region), output.at("region"), note)]
     if name in _FLUENTD_KAFKA:
         brokers = [b.strip() for b in (value("brokers") or "").split(",") if b.strip()]
-        return [Sink(channel, b, output.at("brokers")) for b in brokers] or [
+        return [Sink(channel, _origin(b), output.at("brokers")) for b in brokers] or [
             Sink(channel, "localhost:9092", output.where, "no brokers: the plugin's default")
         ]
     if name == "datadog":
@@ -1028,7 +1028,7 @@ def _vector_sink(sink_id: str, body: Any, source: str) -> list[Sink]:
     if kind == "kafka":
         servers = body.get("bootstrap_servers")
         brokers = [b.strip() for b in (servers.text or "").split(",") if b.strip()]
-        return [sink(servers, "bootstrap_servers", b) for b in brokers] or [
+        return [sink(servers, "bootstrap_servers", _origin(b)) for b in brokers] or [
             sink(body, "bootstrap_servers", None, "no bootstrap_servers (unresolved)")
         ]
     if kind == "opentelemetry":
