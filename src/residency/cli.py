@@ -365,6 +365,7 @@ def planted_cases_found(estate: Any, outcome: SweepOutcome) -> tuple[int, list[s
                 label.str.startswith(case.name_prefix)
                 | findings["subject_id"].astype(str).str.contains(case.name_prefix, regex=False)
             )
+            & findings["evidence"].fillna("").astype(str).str.contains(case.evidence, regex=False)
         )
         if not hit.any():
             missing.append(

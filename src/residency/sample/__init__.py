@@ -40,6 +40,7 @@ class PlantedCase:
     source: str
     name_prefix: str
     why: str
+    evidence: str = ""  # also required in the finding's evidence, where the name is not enough
 
 
 @dataclass
@@ -895,7 +896,14 @@ def _kube(rng: np.random.Generator, ids: _Ids, scale: float, nordlys: SampleSour
             "metrics-adapter",
         ],
         "ingress": ["shop", "grafana"],
-        "config_map": ["fluent-bit-config", "otel-collector-config", "coredns"],
+        "config_map": [
+            "fluent-bit-config",
+            "otel-collector-config",
+            "fluentd-config",
+            "vector-config",
+            "alloy-config",
+            "coredns",
+        ],
         "webhook": ["cert-manager-webhook", "policy-validator"],
         "volume_snapshot_class": ["csi-cinder-snapclass"],
         "certificate_issuer": ["letsencrypt-prod"],
@@ -991,8 +999,13 @@ def _kube_flows(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
 # forwards to the estate's resolvers; Fluent Bit ships logs to OpenSearch in fra1 (inside),
 # to Loki in the cluster (inside), and payments' logs to CloudWatch in AWS Frankfurt (inside
 # by location, US-controlled); the OTel Collector sends traces to Datadog US (outside), and
-# its half-edited agent.yaml cannot be parsed (unknown). Config map, channel, endpoint as
-# stored (None: no destination) and the evidence after "ConfigMap <namespace>/<name>".
+# its half-edited agent.yaml cannot be parsed (unknown). Fluentd ships application logs to
+# OpenSearch in fra1 (inside) and audit logs to Datadog EU1 (Frankfurt, US-controlled); Vector
+# to Loki in the cluster (inside) and to an S3 archive in us-west-2 (outside); Alloy writes
+# metrics to Mimir in ams1 (inside), exports traces and metrics to New Relic EU (Frankfurt,
+# US-controlled), and its half-edited logs.alloy cannot be parsed (unknown). Config map,
+# channel, endpoint as stored (None: no destination) and the evidence after
+# "ConfigMap <namespace>/<name>".
 _CONFIG_MAP_FLOWS: Final = (
     ("coredns", "dns", "dns://10.10.0.2", " Corefile: forward . 10.10.0.2"),
     ("coredns", "dns", "dns://10.10.0.3", " Corefile: forward . 10.10.0.3"),
@@ -1035,6 +1048,51 @@ _CONFIG_MAP_FLOWS: Final = (
             ),
             ("logs", "https://otlp.telemetry.nordlys.example:4318", 27, "otlphttp.endpoint"),
         )
+    ),
+    (
+        "fluentd-config",
+        "logs",
+        "https://logs.fra1.nordlys.example:9200",
+        " fluent.conf:16 <match kube.**> <store> opensearch host: {}",
+    ),
+    (
+        "fluentd-config",
+        "logs",
+        "https://http-intake.logs.datadoghq.eu",
+        " fluent.conf:41 <match audit.**> datadog host: {}",
+    ),
+    (
+        "vector-config",
+        "logs",
+        "http://loki.monitoring.svc:3100",
+        " vector.toml:18 sinks.loki.endpoint: {}",
+    ),
+    (
+        "vector-config",
+        "logs",
+        "https://s3.us-west-2.amazonaws.com",
+        " vector.toml:27 sinks.archive.region: {} (bucket kube-prod-log-archive)",
+    ),
+    (
+        "alloy-config",
+        "metrics",
+        "https://metrics.ams1.nordlys.example",
+        " config.alloy:4 prometheus.remote_write.mimir endpoint.url: {}",
+    ),
+    *(
+        (
+            "alloy-config",
+            channel,
+            "https://otlp.eu01.nr-data.net:4318",
+            " config.alloy:32 otelcol.exporter.otlphttp.newrelic client.endpoint: {}",
+        )
+        for channel in ("metrics", "traces")
+    ),
+    (
+        "alloy-config",
+        "logs",
+        None,
+        ": alloy config: parse error: logs.alloy: line 8: unterminated string (unknown)",
     ),
 )
 
@@ -1195,6 +1253,35 @@ PLANTED: list[PlantedCase] = [
         "nordlys",
         "config:nordlys:fra1:nova/nova.conf -> an unreadable destination",
         "nova.conf's OSProfiler target is a Kolla template that was never rendered",
+    ),
+    PlantedCase(
+        "flow.control",
+        "fail",
+        "kube-prod",
+        "https://http-intake.logs.datadoghq.eu",
+        "Fluentd ships audit logs to Datadog EU1: inside by location, US-controlled",
+    ),
+    PlantedCase(
+        "flow.location",
+        "fail",
+        "kube-prod",
+        "https://s3.us-west-2.amazonaws.com",
+        "Vector archives logs to an S3 bucket in us-west-2 (Oregon)",
+    ),
+    PlantedCase(
+        "flow.control",
+        "fail",
+        "kube-prod",
+        "https://otlp.eu01.nr-data.net",
+        "Grafana Alloy exports traces and metrics to New Relic EU: inside, US-controlled",
+    ),
+    PlantedCase(
+        "flow.location",
+        "unknown",
+        "kube-prod",
+        "an unreadable destination",
+        "a Grafana Alloy config that does not parse",
+        evidence="ConfigMap kube-system/alloy-config: alloy config: parse error",
     ),
 ]
 
