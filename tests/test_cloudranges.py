@@ -43,6 +43,7 @@ RANGES: list[dict[str, Any]] = [
     {"cidr": "52.3.0.0/16", "p": 3, "r": "westeurope", "s": "A"},
     {"cidr": "52.3.0.0/16", "p": 3, "r": "northeurope", "s": "B"},
     {"cidr": "52.4.0.0/16", "p": 0, "r": "GLOBAL", "s": "CLOUDFRONT"},
+    {"cidr": "52.5.0.0/16", "p": 0, "r": "eusc-de-east-1", "s": "EC2"},
     {"cidr": "104.16.0.0/13", "p": 2},
     {"cidr": "255.255.255.0/24", "p": 2},
     {"cidr": "46.101.128.0/17", "p": 4, "r": "DE-HE"},
@@ -161,6 +162,27 @@ def test_the_most_specific_range_wins_and_identical_ranges_prefer_a_region(small
     meta = json.loads((small / "ipdata" / cloudranges.META_FILE).read_text())
     assert meta["data_version"] == "2026-11-01" and meta["ranges"] == len(RANGES)
     assert meta["license"] == "MIT" and "cloudip-db" in meta["attribution"]
+
+
+def test_a_regions_own_operator_overrides_the_providers(small: Path) -> None:
+    placed = cloudranges.place(["52.5.0.1", "52.1.0.1", "52.4.0.1", "46.101.200.1"])
+    # The catalog's eusc-de-east-1 entry names its own operator (regions/providers/aws.yaml).
+    assert placed["operator"].tolist() == [
+        "AWS European Sovereign Cloud GmbH",
+        "Amazon Web Services, Inc.",
+        "Amazon Web Services, Inc.",
+        "DigitalOcean, LLC",
+    ]
+    assert placed["country"].tolist() == ["DE", "DE", None, "DE"]
+    assert placed["city"].tolist() == ["Brandenburg", "Frankfurt", None, None]
+    assert placed["operator_jurisdiction"].tolist() == ["US", "US", "US", "US"]
+    assert placed["detail"].tolist() == [
+        "aws eusc-de-east-1 (EC2) from cloudip.msgpack.gz, cloudip-db 2026-11-01",
+        "aws eu-central-1 (EC2) from cloudip.msgpack.gz, cloudip-db 2026-11-01",
+        "aws GLOBAL (CLOUDFRONT), global: no one country from cloudip.msgpack.gz, "
+        "cloudip-db 2026-11-01",
+        "digitalocean DE-HE from cloudip.msgpack.gz, cloudip-db 2026-11-01",
+    ]
 
 
 def test_the_flattened_table_agrees_with_a_longest_prefix_search(

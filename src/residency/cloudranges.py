@@ -599,7 +599,8 @@ def lookup(addresses: pd.Series | npt.NDArray[Any] | Sequence[Any]) -> pd.DataFr
 
 @functools.cache
 def _catalog() -> pd.DataFrame:
-    """(provider, region → country, city) and (provider → operator, jurisdiction)."""
+    """(provider, region → country, city, operator, jurisdiction with the region's own
+    overrides) and (provider → operator, jurisdiction: rows without a region)."""
     from residency.providers import load_providers, provider_regions_frame
 
     frame = provider_regions_frame()
@@ -610,7 +611,9 @@ def _catalog() -> pd.DataFrame:
         operators.setdefault(pid, (operator, jurisdiction))
     return pd.concat(
         [
-            regions[["provider", "region_key", "country", "city"]],
+            regions[["provider", "region_key", "country", "city", "operator"]]
+            .assign(j=regions["operator_jurisdiction"])
+            .rename(columns={"operator": "op"}),
             pd.DataFrame(
                 [(pid, None, None, None, op, j) for pid, (op, j) in operators.items()],
                 columns=["provider", "region_key", "country", "city", "op", "j"],
@@ -632,7 +635,7 @@ def place(addresses: pd.Series | npt.NDArray[Any] | Sequence[Any]) -> pd.DataFra
     operator_rows = catalog[catalog["region_key"].isna()].set_index("provider")
     keys = found.assign(region_key=found["region"].str.lower())
     located = keys.merge(
-        region_rows[["provider", "region_key", "country", "city"]],
+        region_rows[["provider", "region_key", "country", "city", "op", "j"]],
         on=["provider", "region_key"],
         how="left",
     )
@@ -645,8 +648,10 @@ def place(addresses: pd.Series | npt.NDArray[Any] | Sequence[Any]) -> pd.DataFra
     stated = pd.Series(region, dtype=object).str.fullmatch(_ISO_3166_2.pattern).fillna(False)
     from_feed = geofeed & stated.to_numpy(dtype=bool)
     country[from_feed] = pd.Series(region[from_feed], dtype=object).str[:2].to_numpy(dtype=object)
-    operator = operator_rows["op"].reindex(provider).to_numpy(dtype=object)
-    jurisdiction = operator_rows["j"].reindex(provider).to_numpy(dtype=object)
+    # A listed region's operator (with its overrides, e.g. AWS's European Sovereign Cloud),
+    # else the provider's.
+    operator = located["op"].fillna(operator_rows["op"].reindex(provider).reset_index(drop=True))
+    jurisdiction = located["j"].fillna(operator_rows["j"].reindex(provider).reset_index(drop=True))
     glob = pd.Series(region, dtype=object).str.lower().isin(list(GLOBAL_REGIONS)).to_numpy()
     country[glob] = None
     city[glob] = None
@@ -675,8 +680,8 @@ def place(addresses: pd.Series | npt.NDArray[Any] | Sequence[Any]) -> pd.DataFra
             "service": found["service"].to_numpy(dtype=object),
             "country": country,
             "city": city,
-            "operator": operator,
-            "operator_jurisdiction": jurisdiction,
+            "operator": operator.to_numpy(dtype=object),
+            "operator_jurisdiction": jurisdiction.to_numpy(dtype=object),
             "detail": detail,
         },
         index=found.index,
