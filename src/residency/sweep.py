@@ -14,7 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from residency import ipdata
+from residency import cloudranges, ipdata
 from residency.areas import Area, load_areas
 from residency.collect import CollectContext, collector_types, interleave
 from residency.config import Config, SourceConfig
@@ -107,6 +107,7 @@ def locate(
             area,
             declared=declared_catalog(config.endpoints),
             ip_lookup=ipdata.lookup,
+            cloud_lookup=cloudranges.place,
         )
     return placements, data
 
