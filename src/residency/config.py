@@ -105,6 +105,34 @@ class SourceConfig(BaseModel):
         return dict(self.model_extra or {})
 
 
+class DnsConfig(BaseModel):
+    """Whether host names that nothing else places are looked up, and where."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    resolve: bool = Field(
+        default=False,
+        description="Look up unplaced host names (their lookups become `dns` flows).",
+    )
+    nameservers: list[str] = Field(
+        default_factory=list,
+        description="address[:port] of the nameservers to ask; the system's if empty.",
+    )
+    timeout_s: float = Field(default=2.0, gt=0, le=60)
+
+    @field_validator("nameservers")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        from residency.hostnames import parse_nameserver
+
+        for text in value:
+            try:
+                parse_nameserver(text)
+            except ValueError as exc:
+                raise ValueError(f"{text!r} is not an address[:port] ({exc})") from None
+        return value
+
+
 class Config(BaseModel):
     """The whole configuration file."""
 
@@ -119,6 +147,7 @@ class Config(BaseModel):
     sites: list[SiteConfig] = Field(default_factory=list)
     endpoints: list[EndpointConfig] = Field(default_factory=list)
     exemptions: list[ExemptionConfig] = Field(default_factory=list)
+    dns: DnsConfig = Field(default_factory=DnsConfig)
     base_dir: Path = Field(default=Path("."), exclude=True)
 
     @field_validator("sources")

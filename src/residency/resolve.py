@@ -24,12 +24,15 @@
    jurisdiction, and so control, stays unknown;
 7. otherwise ``unknown``; a prefix that means "anywhere" (``0.0.0.0/0``) is ``anywhere``.
 
-Nothing here resolves DNS. Work is done once per distinct destination (an estate has few),
+DNS is resolved only when a sweep asks (``dns.resolve``; :mod:`residency.hostnames`), and then
+only for the names the steps above leave ``unknown``. Work is done once per distinct
+destination (an estate has few),
 then spread to every flow with numpy indexing.
 """
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -43,6 +46,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from residency.data import regions_path
 from residency.errors import DataError
+from residency.hostnames import HostResolver, dns_pass
 from residency.yamlio import load_yaml, validate_document
 
 __all__ = [
@@ -407,13 +411,15 @@ def resolve_sweep_flows(
     ip_lookup: Callable[[pd.Series], pd.DataFrame] | None = None,
     declared: EndpointCatalog | None = None,
     cloud_lookup: Callable[[pd.Series], pd.DataFrame] | None = None,
+    dns: HostResolver | None = None,
 ) -> tuple[pd.DataFrame, Any, Any]:
     """A sweep's flows with :data:`RESOLVED_COLUMNS` filled, the source asset's kind and
     name, and each flow's membership of ``area`` by location and by control.
 
     ``placed`` is the sweep's assets joined with their placements (source, asset_id, kind,
     name, country, operator, operator_jurisdiction); ``own_addresses`` holds (source,
-    asset_id, address) of the estate's public addresses.
+    asset_id, address) of the estate's public addresses. With ``dns`` (off by default), the
+    host names nothing else placed are looked up (:func:`residency.hostnames.dns_pass`).
     """
     columns = ["source", "asset_id", "kind", "name", "country", "operator"]
     columns.append("operator_jurisdiction")
@@ -434,18 +440,22 @@ def resolve_sweep_flows(
         )
     base = flows.drop(columns=[c for c in RESOLVED_COLUMNS if c in flows], errors="ignore")
     base = base.reset_index(drop=True).astype({"source": object})
-    origin = base[["source", "asset_id"]].merge(places, on=["source", "asset_id"], how="left")
     own = own_addresses.astype({"source": object}).merge(
         places, on=["source", "asset_id"], how="inner"
     )
-    resolved = resolve_flows(
-        base,
-        origin=origin,
+    place = functools.partial(
+        resolve_flows,
         own=own[["address", *columns[4:]]],
         ip_lookup=ip_lookup,
         declared=declared,
         cloud_lookup=cloud_lookup,
     )
+    if dns is not None:
+        # Only what nothing else placed is looked up (each name once), and the lookups
+        # become flows of their own.
+        base = dns_pass(base, place(base), dns, place).astype({"source": object})
+    origin = base[["source", "asset_id"]].merge(places, on=["source", "asset_id"], how="left")
+    resolved = place(base, origin=origin)
     detail = resolved.pop(DETAIL_COLUMN)
     out = pd.concat([base, resolved], axis=1)
     if "evidence" in out:
