@@ -206,7 +206,12 @@ def test_fluentd_copy_stores_labels_and_vendor_outputs() -> None:
         "https://logs-prod-eu-west-0.grafana.net",
         "https://0f1e2d3c-aaaa.ods.opinsights.azure.com",
         "https://logging.googleapis.com",
+        None,  # the @include: what it adds was not read, so it is a flow nowhere placed
     ]
+    assert found["evidence"].iloc[-1] == (
+        "file fluent.conf: line 1: @include /fluentd/etc/prometheus.conf (not followed): "
+        "its outputs are unseen"
+    )
     assert (
         found["evidence"]
         .iloc[0]

@@ -1493,7 +1493,8 @@ def parse_config(text: str, source: str) -> Parsed | None:
 def sink_flows(parsed: Iterable[tuple[Any, str, Parsed]]) -> pd.DataFrame:
     """Flow rows (``FLOW_COLUMNS``) for (asset id, object, parsed config) triples; the object
     (``ConfigMap logging/fluent-bit``) starts each evidence. A config that could not be read
-    is one flow without a destination, its evidence the parse error."""
+    is one flow without a destination, its evidence the parse error; so is each file it
+    includes and that was not followed (``Parsed.notes``)."""
     rows: list[tuple[Any, str, str | None, str, str]] = []
     for asset_id, obj, result in parsed:
         if result.error is not None:
@@ -1502,6 +1503,11 @@ def sink_flows(parsed: Iterable[tuple[Any, str, Parsed]]) -> pd.DataFrame:
             rows.append((asset_id, channel, None, f"{obj}", note))
         for sink in result.sinks:
             rows.append((asset_id, sink.channel, sink.endpoint, f"{obj} {sink.where}", sink.note))
+        for note in result.notes:
+            # A file the config pulls in and that was not read: its outputs are unseen, which
+            # is a flow that cannot be placed, never a silent gap.
+            channel = _FAMILY_CHANNEL.get(result.family, "logs")
+            rows.append((asset_id, channel, None, f"{obj} {note}", "its outputs are unseen"))
     frame = pd.DataFrame(rows, columns=["asset_id", "channel", "raw", "where", "note"])
     return _flow_frame(frame)
 
