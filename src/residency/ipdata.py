@@ -168,13 +168,6 @@ _EXPECTED_BY_WORD: Final = np.ascontiguousarray(_EXPECTED.T)
 _POSITIONS_BY_DIGIT: Final = np.ascontiguousarray(_POSITIONS.T)
 _LEAST_BY_FIELD: Final = np.ascontiguousarray(_LEAST.T)
 _BITS: Final = np.uint64(0x0102040810204080)  # gathers the low bit of 8 bytes into one byte
-# Per string length 0..16: the two little-endian words that keep its first bytes of a row.
-_LENGTH_MASKS: Final = np.ascontiguousarray(
-    np.where(np.arange(_WIDTH) < np.arange(_WIDTH + 1)[:, None], 0xFF, 0)
-    .astype(np.uint8)
-    .view("<u8")
-    .T
-)
 
 
 def _bitmask(flags: Bools) -> npt.NDArray[np.uint64]:
