@@ -14,10 +14,12 @@ source range is encoded by the start of the interval after it. For IPv4 a table 
 search's answer for each /20 (4 MB, built at load) spares searching all addresses but those in
 a /20 where an interval starts.
 
-IPv4 dotted quads are parsed in bulk on a byte matrix, with no Python loop per address. IPv6
-addresses are parsed one by one with :func:`socket.inet_pton` (the textual forms with ``::``
-compression are not worth vectorising; callers with many repeats, such as flow records,
-aggregate by destination first); IPv4-mapped IPv6 addresses
+The strings are read once, into one byte buffer (a ``"\n".join`` of a list, or the buffers of
+an Arrow-backed pandas ``str`` Series as they are), and parsed there with no Python loop per
+address: IPv4 dotted quads on a byte matrix of each string's first 16 bytes, IPv6 text of hex
+digits and colons (with or without ``::``) on one of its first 40 bytes, accepting what
+:func:`socket.inet_pton` accepts. Only the rare rest (an embedded IPv4 address, a zone index,
+input that is not all ``str``) goes to ``inet_pton`` one by one. IPv4-mapped IPv6 addresses
 (``::ffff:a.b.c.d``) resolve as their IPv4 address. Strings that are not an address resolve
 to nothing (``None``), without raising.
 
