@@ -11,6 +11,7 @@ import csv
 import ipaddress
 import os
 import random
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -497,3 +498,88 @@ def test_other_input_shapes(small: Path) -> None:
     assert answers(np.array(["1.0.0.1", "::1"])) == [cloudflare, (None, None, None)]
     category = ipdata.lookup(pd.Series(["1.0.0.1"] * 2, dtype="category"))
     assert category["as_org"].tolist() == ["Cloudflare, Inc."] * 2
+
+
+# --------------------------------------------------------------------------- bulk parsing paths
+
+# Text that a lookup reads in bulk (hex digits and colons) or hands to inet_pton (the rest),
+# next to what inet_pton makes of it: every path must answer as inet_pton does.
+IPV6_EDGES = [
+    "::", "::1", "1::", "::ffff:1.0.0.7", "::FFFF:1.0.0.7", "::ffff:0100:0007", "64:ff9b::1.2.3.4",
+    "2001:67c:2e8::1", "2001:067c:02e8:0000:0000:0000:0000:0001", "2001:67C:2E8:FFFF::",
+    "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7::", "::2:3:4:5:6:7:8", "1:2:3:4::5:6:7:8", "1:2:3:4:5:6:7",
+    "1:2:3:4:5:6:7:8:9", ":::", ":", ":1::2", "1::2:", "1::2::3", "1:::2", "00000::1",
+    "2001:0db8:85a3:0000:0000:8a2e:0370:7334", "2001:db8:85a3:0:0:8a2e:370:7334 ", " ::1",
+    "::1\n", "::1\x00", "fe80::1%eth0", "fe80::1%", "1:2:3:4:5:6:1.2.3.4", "::1.2.3.04",
+    "g::1", "::1/128", "[::1]", "１::1", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+    "ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffff", "2a00:1450:4001:ffff::", "2a00:1450:4001::1",
+]  # fmt: skip
+
+
+def pton(text: Any) -> bytes | None:
+    """What ``inet_pton`` makes of a string (a zone index ignored), as the reference."""
+    try:
+        return socket.inet_pton(socket.AF_INET6, text.split("%", 1)[0])
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def keys_of(values: list[Any]) -> list[bytes | None]:
+    keys, ok = ipdata.parse_ipv6(values)
+    return [bytes(k).ljust(16, b"\0") if good else None for k, good in zip(keys, ok, strict=True)]
+
+
+def test_bulk_ipv6_parser_answers_as_inet_pton_on_edge_cases() -> None:
+    assert keys_of(IPV6_EDGES) == [pton(t) for t in IPV6_EDGES]
+    # Not all str: every value goes to inet_pton, with the same answers.
+    mixed = [*IPV6_EDGES, None, float("nan"), 5, b"::1"]
+    assert keys_of(mixed) == [pton(t) if isinstance(t, str) else None for t in mixed]
+
+
+@st.composite
+def ipv6_like(draw: st.DrawFn) -> str:
+    """Colon-separated hex groups (0 to 5 digits, 0 to 9 groups), maybe one "::", maybe junk."""
+    groups = draw(st.lists(st.text("0123456789abcdefABCDEF", max_size=5), max_size=9))
+    text = ":".join(groups)
+    if draw(st.booleans()):
+        cut = draw(st.integers(0, len(groups)))
+        text = ":".join(groups[:cut]) + "::" + ":".join(groups[cut:])
+    head = draw(st.sampled_from(["", "", "", ":", " "]))
+    tail = draw(st.sampled_from(["", "", "", ":", "::", ".1.2.3", "%lo", " ", "\x00", "1.2.3.4"]))
+    return head + text + tail
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(ipv6_like() | st.text("0123456789abcdefABCDEF:.% ", max_size=42), max_size=40))
+def test_bulk_ipv6_parser_agrees_with_inet_pton(texts: list[str]) -> None:
+    assert keys_of(texts) == [pton(t) for t in texts]
+
+
+def test_every_input_path_gives_the_same_answers(small: Path) -> None:
+    """A list of str (joined), an object array with non-strings (fixed-width rows and
+    inet_pton), an Arrow-backed Series at an offset (its buffers) and the reference agree."""
+    texts = ["1.0.0.1", "01.0.0.1", " 1.0.0.1", "1.0.0.1 ", "193.0.5.1", "256.1.1.1", ""]
+    texts += IPV6_EDGES + [m for m in MALFORMED if isinstance(m, str)]
+    as_list = answers(texts)
+    as_objects = answers(list(np.array([*texts, None, float("nan")], dtype=object)))[:-2]
+    series = pd.Series(["x", *texts], dtype="str")[1:]
+    frame = ipdata.lookup(series)
+    as_series = [
+        (c, None if pd.isna(a) else int(a), o)
+        for c, a, o in zip(frame["country"], frame["asn"], frame["as_org"], strict=True)
+    ]
+    assert as_list == as_objects == as_series
+    expected = {
+        "1.0.0.1": ("AU", 13335, "Cloudflare, Inc."),
+        "193.0.5.1": ("NL", 3334, "Overlap Inc."),
+        "2001:67c:2e8::1": ("NL", 3333, "RIPE NCC"),
+        "2001:067c:02e8:0000:0000:0000:0000:0001": ("NL", 3333, "RIPE NCC"),
+        "2001:67C:2E8:FFFF::": ("NL", 3333, "RIPE NCC"),
+        "::ffff:1.0.0.7": ("AU", 13335, "Cloudflare, Inc."),
+        "::FFFF:1.0.0.7": ("AU", 13335, "Cloudflare, Inc."),
+        "::ffff:0100:0007": ("AU", 13335, "Cloudflare, Inc."),  # the same, in hex
+        "2a00:1450:4001:ffff::": ("DE", 15169, "Google LLC"),
+        "2a00:1450:4001::1": ("DE", 15169, "Google LLC"),
+    }
+    for text, answer in zip(texts, as_list, strict=True):
+        assert answer == expected.get(text, (None, None, None)), text
