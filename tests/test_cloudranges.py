@@ -397,6 +397,24 @@ def test_packaged_geofeed_regions_and_uncatalogued_regions(
     assert "region not in the catalog" in placed["detail"].iloc[1]
 
 
+def test_packaged_azure_short_region_names_are_the_catalogs_regions(
+    packaged: cloudranges.CloudRanges,
+) -> None:
+    """Service Tags spell some regions short (germanyn); the catalog spells them out."""
+    catalog = provider_regions_frame()
+    azure = catalog[catalog["provider"].eq("azure") & catalog["zone"].isna()]
+    country = dict(zip(azure["region"], azure["country"], strict=False))
+    present = {r for p, r in zip(packaged.provider, packaged.region, strict=True) if p == "azure"}
+    short = sorted(set(cloudranges.AZURE_SHORT_REGIONS) & present)
+    assert {"germanyn", "switzerlandn", "norwaye"} <= set(short)
+    placed = cloudranges.place([first_address(packaged, "azure", r, v6=False) for r in short])
+    assert placed["country"].tolist() == [
+        country[cloudranges.AZURE_SHORT_REGIONS[r]] for r in short
+    ]
+    assert placed["region"].tolist() == short  # the evidence keeps the name as published
+    assert set(placed["operator_jurisdiction"]) == {"US"}
+
+
 def test_packaged_non_cloud_addresses_fall_through_to_ip_geolocation(
     packaged: cloudranges.CloudRanges,
 ) -> None:

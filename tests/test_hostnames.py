@@ -4,14 +4,12 @@ themselves recorded as ``dns`` flows."""
 
 from __future__ import annotations
 
-import ipaddress
 import subprocess
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -22,20 +20,10 @@ from residency import cloudranges
 from residency.hostnames import Answer, DnsResolver, parse_nameserver
 from residency.sample import generate_estate
 
+from .test_cloudranges import first_address
 
-def address_in(provider: str, region: str) -> str:
-    """The first IPv4 address of one of the packaged cloud ranges of (provider, region)."""
-    data = cloudranges.load()
-    entries = np.flatnonzero((data.provider == provider) & (data.region == region))
-    first = np.flatnonzero(np.isin(data.v4_entry, entries))[0]
-    address = str(ipaddress.IPv4Address(int(data.v4_starts[first])))
-    found = cloudranges.lookup([address])
-    assert (found["provider"][0], found["region"][0]) == (provider, region)
-    return address
-
-
-FRANKFURT = address_in("aws", "eu-central-1")
-VIRGINIA = address_in("aws", "us-east-1")
+FRANKFURT = first_address(cloudranges.load(), "aws", "eu-central-1", v6=False)
+VIRGINIA = first_address(cloudranges.load(), "aws", "us-east-1", v6=False)
 # What the test nameserver answers: names the sample estate's flows use and no catalog knows.
 ZONE = {
     "cr.fluentbit.io": [FRANKFURT, "2a05:d014::10"],

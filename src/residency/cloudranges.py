@@ -623,6 +623,24 @@ def _catalog() -> pd.DataFrame:
     ).astype(object)
 
 
+# Azure's Service Tags name some regions in a short form (``AzureCloud.germanyn``) that the
+# region list spells out (``germanynorth``): the names of Azure's published region list,
+# https://learn.microsoft.com/en-us/azure/reliability/regions-list, for the short forms of
+# the Service Tags file, https://www.microsoft.com/en-us/download/details.aspx?id=56519.
+AZURE_SHORT_REGIONS: Final = {
+    "brazilse": "brazilsoutheast",
+    "centralfrance": "francecentral",
+    "chilec": "chilecentral",
+    "germanyn": "germanynorth",
+    "germanywc": "germanywestcentral",
+    "norwaye": "norwayeast",
+    "norwayw": "norwaywest",
+    "southfrance": "francesouth",
+    "switzerlandn": "switzerlandnorth",
+    "switzerlandw": "switzerlandwest",
+}
+
+
 def place(addresses: pd.Series | npt.NDArray[Any] | Sequence[Any]) -> pd.DataFrame:
     """:func:`lookup`, and where and whose each range is: ``country`` and ``city`` of its
     region in the provider catalog (``None`` for a global range, a range without a region
@@ -633,7 +651,10 @@ def place(addresses: pd.Series | npt.NDArray[Any] | Sequence[Any]) -> pd.DataFra
     catalog = _catalog()
     region_rows = catalog[catalog["region_key"].notna()]
     operator_rows = catalog[catalog["region_key"].isna()].set_index("provider")
-    keys = found.assign(region_key=found["region"].str.lower())
+    key = found["region"].str.lower()
+    azure = found["provider"].eq("azure").to_numpy(dtype=bool)
+    key[azure] = key[azure].replace(AZURE_SHORT_REGIONS)
+    keys = found.assign(region_key=key)
     located = keys.merge(
         region_rows[["provider", "region_key", "country", "city", "op", "j"]],
         on=["provider", "region_key"],
