@@ -390,11 +390,14 @@ def test_packaged_geofeed_regions_and_uncatalogued_regions(
 ) -> None:
     do = first_address(packaged, "digitalocean", "DE-HE", v6=False)
     oracle = first_address(packaged, "oracle", "eu-frankfurt-1", v6=False)
-    placed = cloudranges.place([do, oracle])
-    # DigitalOcean's geofeed states ISO 3166-2 regions; Oracle has no catalog here yet.
-    assert placed["country"].tolist() == ["DE", None]
-    assert placed["operator"].tolist() == ["DigitalOcean, LLC", "Oracle Corporation"]
-    assert "region not in the catalog" in placed["detail"].iloc[1]
+    unlisted = first_address(packaged, "gcp", "europe-west15", v6=False)
+    placed = cloudranges.place([do, oracle, unlisted])
+    # DigitalOcean's geofeed states ISO 3166-2 regions; Oracle's catalog lists its regions;
+    # a region no catalog lists has its operator and no country.
+    assert placed["country"].tolist() == ["DE", "DE", None]
+    assert placed["operator"].tolist() == ["DigitalOcean, LLC", "Oracle Corporation", "Google LLC"]
+    assert set(placed["operator_jurisdiction"]) == {"US"}
+    assert "region not in the catalog" in placed["detail"].iloc[2]
 
 
 def test_packaged_azure_short_region_names_are_the_catalogs_regions(

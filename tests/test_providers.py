@@ -37,6 +37,7 @@ JURISDICTIONS = {
     "aws": "US",
     "azure": "US",
     "gcp": "US",
+    "oracle": "US",
     "ovhcloud": "FR",
     "ionos": "DE",
     "open-telekom-cloud": "DE",
@@ -49,7 +50,7 @@ JURISDICTIONS = {
     "exoscale": "MX",
 }
 
-US_HYPERSCALERS = ("aws", "azure", "gcp")
+US_HYPERSCALERS = ("aws", "azure", "gcp", "oracle")
 
 
 @pytest.fixture(scope="module")

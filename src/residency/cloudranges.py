@@ -103,11 +103,6 @@ OPERATORS: Final = {
         "US",
         "https://www.digitalocean.com/legal/terms-of-service-agreement",  # New York, NY
     ),
-    "oracle": (
-        "Oracle Corporation",
-        "US",
-        "https://www.oracle.com/corporate/contact/",  # Austin, Texas
-    ),
 }
 # Region values that mean "no one place" (AWS's GLOBAL, Google's global).
 GLOBAL_REGIONS: Final = frozenset({"global"})
