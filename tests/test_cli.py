@@ -29,7 +29,7 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("demo") / "residency-demo"
     code, stdout, _ = invoke("demo", "--out", str(out))
     assert code == 1, stdout  # planted violations
-    assert "planted cases found: 16/16" in stdout
+    assert "planted cases found: 19/19" in stdout
     return out
 
 
@@ -228,7 +228,7 @@ def installed_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
         [installed(), "demo", "--out", str(out)], capture_output=True, text=True, timeout=300
     )
     assert demo.returncode == 1, demo.stderr
-    assert "planted cases found: 16/16" in demo.stdout
+    assert "planted cases found: 19/19" in demo.stdout
     return out
 
 

@@ -129,4 +129,4 @@ def test_installed_wheel_runs_from_its_own_data(wheel: Path, tmp_path: Path) -> 
         [str(exe), "demo", "--out", "d"], capture_output=True, text=True, cwd=tmp_path, timeout=300
     )
     assert demo.returncode == 1, demo.stderr
-    assert "planted cases found: 16/16" in demo.stdout
+    assert "planted cases found: 19/19" in demo.stdout
