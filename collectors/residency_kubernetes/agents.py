@@ -11,6 +11,7 @@ with Arrow; ``valueFrom`` is never resolved and no Secret or ConfigMap is read f
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -31,7 +32,7 @@ from residency.telemetry import (
     sink_flows,
     vendor_env_flows,
 )
-from residency_kubernetes.fields import Items, column, object_rows, per_object
+from residency_kubernetes.fields import Items, column, object_rows
 from residency_kubernetes.flows import registry_flows
 
 __all__ = [
@@ -128,11 +129,11 @@ _VENDOR_NAMES: Final = pa.array(VENDOR_ENV_NAMES, pa.string())
 def vendor_env(page: Items) -> pd.Series:
     """Per pod, its containers' vendor variables set to a literal value, as
     ``container␟name␟value`` entries joined by ``␞`` (None for most pods): Arrow picks them
-    out of every container's env at once, no loop per pod. Only these few values are kept
-    (not the env), in memory, for :func:`env_flows`; they are never stored."""
+    out of every container's env and joins them per pod at once, no loop per pod. Only these
+    few values are kept (not the env), in memory, for :func:`env_flows`; never stored."""
     n = len(page)
     owners: list[Any] = []
-    entries: list[Any] = []
+    entries: list[pa.Array] = []
     for containers in ("initContainers", "containers"):
         lists = page.get(f"spec.{containers}")
         if not pa.types.is_list(lists.type) or not pa.types.is_struct(lists.type.value_type):
@@ -154,53 +155,83 @@ def vendor_env(page: Items) -> pd.Series:
         if not pc.any(keep).as_py():
             continue
         container = pc.list_parent_indices(env).filter(keep)
-        pod = pc.list_parent_indices(lists).take(container)
-        text = pc.binary_join_element_wise(
-            pc.struct_field(flat, "name").take(container),
-            names.filter(keep),
-            values.filter(keep),
-            _FIELD,
+        owners.append(pc.list_parent_indices(lists).take(container).to_numpy())
+        entries.append(
+            pc.binary_join_element_wise(
+                pc.struct_field(flat, "name").take(container),
+                names.filter(keep),
+                values.filter(keep),
+                _FIELD,
+            )
         )
-        owners.append(pod.to_numpy())
-        entries.append(text.to_numpy(zero_copy_only=False))
     if not owners:
         return pd.Series([None] * n, dtype=object)
-    return per_object(np.concatenate(owners), np.concatenate(entries), n, separator=_ENTRY)
+    owner = np.concatenate(owners)
+    order = np.argsort(owner, kind="stable")
+    counts = np.bincount(owner, minlength=n)
+    offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]), pa.int32())
+    per_pod = pa.ListArray.from_arrays(offsets, pa.concat_arrays(entries).take(order))
+    joined = pc.binary_join(per_pod, _ENTRY).to_numpy(zero_copy_only=False)
+    return pd.Series(np.where(counts > 0, joined, None), dtype=object)
 
 
 def env_flows(pods: pd.DataFrame) -> pd.DataFrame:
     """Flows of the vendor variables :func:`vendor_env` kept, through
     :func:`residency.telemetry.vendor_env_flows` (evidence ``Pod ns/name container c env
-    NAME: endpoint``; only the endpoint of a value is ever shown)."""
+    NAME: endpoint``; only the endpoint of a value is ever shown). Pods repeat a handful of
+    distinct entries: each is parsed once and spread to its pods with Arrow."""
     if "vendor_env" not in pods.columns:
         return pd.DataFrame(columns=FLOW_COLUMNS)
     pods = pods[["asset_id", "scope", "name", "vendor_env"]].dropna(subset=["vendor_env"])
     if pods.empty:
         return pd.DataFrame(columns=FLOW_COLUMNS)
-    exploded = pods.assign(entry=pods["vendor_env"].str.split(_ENTRY)).explode("entry")
-    parts = exploded["entry"].str.split(_FIELD, n=2, expand=True)
-    env = pd.DataFrame(
+    lists = pc.split_pattern(pa.array(pods["vendor_env"].to_numpy(), pa.string()), _ENTRY)
+    pod = pc.list_parent_indices(lists).to_numpy()
+    encoded = pc.dictionary_encode(lists.flatten())
+    code = encoded.indices.to_numpy()
+    parsed = _entry_flows(tuple(encoded.dictionary.to_pylist()))
+    rows = parsed.iloc[code]
+    scope = pa.array(pods["scope"].fillna("").to_numpy(dtype=object)[pod], pa.string())
+    name = pa.array(pods["name"].to_numpy(dtype=object)[pod], pa.string())
+    evidence = pc.binary_join_element_wise(
+        "Pod",
+        pc.binary_join_element_wise(scope, name, "/"),
+        pa.array(rows["evidence"].to_numpy(dtype=object), pa.string()),
+        " ",
+    )
+    return pd.DataFrame(
         {
-            "asset_id": exploded["asset_id"].to_numpy(dtype=object),
-            "object": (
-                "Pod "
-                + exploded["scope"].fillna("")
-                + "/"
-                + exploded["name"]
-                + " container "
-                + parts[0]
-            ).to_numpy(dtype=object),
-            "name": parts[1].to_numpy(dtype=object),
-            "value": parts[2].to_numpy(dtype=object),
+            "asset_id": pods["asset_id"].to_numpy(dtype=object)[pod],
+            "channel": rows["channel"].to_numpy(dtype=object),
+            "endpoint": rows["endpoint"].to_numpy(dtype=object),
+            "host": rows["host"].to_numpy(dtype=object),
+            "port": rows["port"].array,
+            "evidence": evidence.to_numpy(zero_copy_only=False),
+        }
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _entry_flows(entries: tuple[str, ...]) -> pd.DataFrame:
+    """The flow of each distinct ``container␟name␟value`` entry, in order (evidence from
+    ``container c``). Pages repeat the same few entries: each set is parsed once per sweep."""
+    fields = [entry.split(_FIELD, 2) for entry in entries]
+    distinct = pd.DataFrame(
+        {
+            "asset_id": np.arange(len(entries)),
+            "object": ["container " + f[0] for f in fields],
+            "name": [f[1] for f in fields],
+            "value": [f[2] for f in fields],
         }
     )
     # URLs lose their paths (a Sentry DSN's project, an OTLP path); an Elastic Cloud id is
     # not a URL and is decoded whole.
-    url = env["name"].ne("ELASTIC_CLOUD_ID")
-    env.loc[url, "value"] = (
-        env.loc[url, "value"].str.strip().str.replace(_AFTER_AUTHORITY, r"\1", regex=True)
+    url = distinct["name"].ne("ELASTIC_CLOUD_ID")
+    distinct.loc[url, "value"] = (
+        distinct.loc[url, "value"].str.strip().str.replace(_AFTER_AUTHORITY, r"\1", regex=True)
     )
-    return vendor_env_flows(env)
+    # Every entry is a known variable, so each has exactly one flow: flows[k] is entry k's.
+    return vendor_env_flows(distinct).set_index("asset_id").reindex(np.arange(len(entries)))
 
 
 def pod_flows(pods: pd.DataFrame) -> pd.DataFrame:
