@@ -414,6 +414,99 @@ def test_a_page_whose_env_has_no_literal_values_has_no_vendor_flows() -> None:
     assert not pod_flows(rows)["channel"].ne("registry").any()
 
 
+# Flags that name where an agent sends data, as the agents' docs give them:
+# Jaeger agent and query, https://www.jaegertracing.io/docs/1.57/cli/ (--reporter.grpc.host-port,
+# --es.server-urls); Promtail, https://grafana.com/docs/loki/latest/send-data/promtail/configuration/
+# (-client.url, Go's single dash; Grafana Cloud puts user and key in the URL).
+FLAG_PODS = [
+    pod(
+        "jaeger-agent-4k2",
+        [
+            {
+                "name": "jaeger-agent",
+                "image": "jaegertracing/jaeger-agent:1.57.0",
+                "args": [
+                    "--reporter.grpc.host-port=dns:///jaeger-collector-headless.observability:14250",
+                    "--log-level=info",
+                ],
+            }
+        ],
+    ),
+    pod(
+        "jaeger-query-7f9",
+        [
+            {
+                "name": "jaeger-query",
+                "image": "jaegertracing/jaeger-query:1.57.0",
+                "args": [
+                    "--es.server-urls",
+                    "http://elasticsearch.logging:9200,https://search-logs.eu-central-1.es.amazonaws.com",
+                    "--es.tls.enabled",
+                ],
+            }
+        ],
+    ),
+    pod(
+        "promtail-x2v",
+        [
+            {
+                "name": "promtail",
+                "image": "grafana/promtail:3.0.0",
+                "command": ["/usr/bin/promtail"],
+                "args": [
+                    "-config.file=/etc/promtail/promtail.yaml",
+                    "-client.url=https://123456:glc_secret@logs-prod-eu-west-0.grafana.net/loki/api/v1/push",
+                ],
+            }
+        ],
+    ),
+    pod(
+        "dangling",
+        [{"name": "x", "image": "x", "args": ["--client.url", "--other=1"]}],
+    ),
+]
+
+
+def test_well_known_flags_name_where_agents_send() -> None:
+    flows = plain(pod_flows(transform_pods(FLAG_PODS, NODES)))
+    sent = flows[flows["channel"].ne("registry")]
+    assert sent[["asset_id", "channel", "endpoint", "host", "port"]].values.tolist() == [
+        [
+            "uid-jaeger-agent-4k2",
+            "traces",
+            "jaeger-collector-headless.observability:14250",
+            "jaeger-collector-headless.observability",
+            14250,
+        ],
+        [
+            "uid-jaeger-query-7f9",
+            "traces",
+            "http://elasticsearch.logging:9200",
+            "elasticsearch.logging",
+            9200,
+        ],
+        [
+            "uid-jaeger-query-7f9",
+            "traces",
+            "https://search-logs.eu-central-1.es.amazonaws.com",
+            "search-logs.eu-central-1.es.amazonaws.com",
+            443,
+        ],
+        [
+            "uid-promtail-x2v",
+            "logs",
+            "https://logs-prod-eu-west-0.grafana.net",
+            "logs-prod-eu-west-0.grafana.net",
+            443,
+        ],
+    ]
+    assert sent["evidence"].iloc[3] == (
+        "Pod apps/promtail-x2v container promtail args --client.url: "
+        "https://logs-prod-eu-west-0.grafana.net"
+    )
+    assert "glc_secret" not in flows.to_csv() and "/loki" not in flows.to_csv()
+
+
 # --- the collector over HTTP ---------------------------------------------------------------------
 
 
