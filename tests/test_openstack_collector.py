@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from residency.collect import CollectContext
 from residency.sample import generate_estate
+from residency.sample.openstack_config import write_config_files
 from residency.sample.osapi import Failure, OpenStackAPIServer
 from residency_openstack import KINDS, OpenStackCollector, OpenStackOptions
 from residency_sample import SampleCollector, SampleOptions
@@ -89,8 +90,14 @@ def test_tables_over_http_equal_the_generated_ones(
     tmp_path_factory: pytest.TempPathFactory, seed: int, scale: float, member: str
 ) -> None:
     estate = generate_estate(seed, scale)
+    tmp = tmp_path_factory.mktemp("os")
+    # The control plane's configuration files, where the cloud has them (nordlys).
+    config = [
+        {**entry, "path": str(tmp / entry["path"])}
+        for entry in write_config_files(tmp / "openstack-config", member)
+    ]
     with OpenStackAPIServer.for_source(estate.source(member), password=PASSWORD) as server:
-        over_http = collect_over_http(server, tmp_path_factory.mktemp("os"), member, page_size=23)
+        over_http = collect_over_http(server, tmp, member, page_size=23, config_files=config)
     direct = collect_directly(seed, scale, member)
     pd.testing.assert_frame_equal(canonical(over_http["assets"]), canonical(direct["assets"]))
     pd.testing.assert_frame_equal(

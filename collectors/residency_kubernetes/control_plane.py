@@ -3,6 +3,7 @@ webhooks, aggregated API servers (APIServices) and configuration (ConfigMaps).""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
@@ -12,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from residency.endpoints import split_endpoints
-from residency.telemetry import SNIFF_PATTERN
+from residency.telemetry import SNIFF_KEYS, SNIFF_PATTERN
 from residency_kubernetes.fields import Items, column, elements, label, object_rows, per_object
 
 __all__ = [
@@ -116,7 +117,9 @@ def transform_config_maps(
 
 def _telemetry_configs(page: Items) -> pd.Series:
     """Per object, ``{data key: text}`` of the values :data:`residency.telemetry.SNIFF_PATTERN`
-    matches (one regex pass per distinct key on the page; Python only for the matches)."""
+    matches, and every value of a key :data:`residency.telemetry.SNIFF_KEYS` names
+    (``fluent.conf``, ``vector.toml``, ``config.alloy``…): one regex pass per distinct key on
+    the page; Python only for the matches."""
     mapping = page.get("data")
     found: list[dict[str, str] | None] = [None] * len(page)
     if not pa.types.is_struct(mapping.type):
@@ -126,7 +129,10 @@ def _telemetry_configs(page: Items) -> pd.Series:
         values = pc.struct_field(mapping, name)
         if not pa.types.is_string(values.type):
             continue
-        hits = pc.fill_null(pc.match_substring_regex(values, SNIFF_PATTERN), False)
+        if re.match(SNIFF_KEYS, name):
+            hits = pc.is_valid(values)
+        else:
+            hits = pc.fill_null(pc.match_substring_regex(values, SNIFF_PATTERN), False)
         for row in np.flatnonzero(hits.to_numpy(zero_copy_only=False)).tolist():
             found[row] = {**(found[row] or {}), name: values[row].as_py()}
     return pd.Series(found, dtype=object)

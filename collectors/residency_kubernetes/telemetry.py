@@ -1,5 +1,6 @@
 """Telemetry agents' sinks declared in ConfigMaps (OpenTelemetry Collector, Fluent Bit,
-Prometheus), and CoreDNS's forwards: every flow a ConfigMap declares."""
+Fluentd, Vector, Grafana Alloy and Agent, Prometheus), and CoreDNS's forwards: every flow a
+ConfigMap declares."""
 
 from __future__ import annotations
 

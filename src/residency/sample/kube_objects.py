@@ -1572,9 +1572,152 @@ nordlys.example:53 {
 }
 """
 
+# Fluentd (td-agent) as the cluster's log aggregator: application logs to OpenSearch in
+# fra1 (inside), audit logs to Datadog EU1 (Frankfurt, but a US-controlled operator).
+_FLUENTD: Final = """\
+# Aggregator: receives from the node agents' forward outputs.
+<system>
+  log_level info
+</system>
+
+<source>
+  @type forward
+  port 24224
+  bind 0.0.0.0
+</source>
+
+<match kube.**>
+  @type copy
+  <store>
+    @type opensearch
+    host logs.fra1.nordlys.example
+    port 9200
+    scheme https
+    user fluentd
+    password "#{ENV['OPENSEARCH_PASSWORD']}"
+    logstash_format true
+    logstash_prefix kube-prod
+    <buffer tag>
+      @type file
+      path /var/log/fluentd/buffer/opensearch
+      flush_interval 10s
+    </buffer>
+  </store>
+  <store>
+    @type prometheus
+    <metric>
+      name fluentd_output_records_total
+      type counter
+    </metric>
+  </store>
+</match>
+
+<match audit.**>
+  @type datadog
+  api_key "#{ENV['DD_API_KEY']}"
+  host http-intake.logs.datadoghq.eu
+  dd_source kubernetes.audit
+  <buffer>
+    @type memory
+    flush_interval 5s
+  </buffer>
+</match>
+"""
+
+# Vector archives logs: to Loki in the cluster (inside) and to an S3 bucket in AWS
+# us-west-2 (Oregon: outside the area).
+_VECTOR: Final = """\
+data_dir = "/vector-data-dir"
+
+[api]
+enabled = true
+address = "127.0.0.1:8686"
+
+[sources.kubernetes_logs]
+type = "kubernetes_logs"
+
+[transforms.parse]
+type = "remap"
+inputs = ["kubernetes_logs"]
+source = '. = parse_json(.message) ?? .'
+
+[sinks.loki]
+type = "loki"
+inputs = ["parse"]
+endpoint = "http://loki.monitoring.svc:3100"
+encoding.codec = "json"
+labels.namespace = "{{ kubernetes.pod_namespace }}"
+
+[sinks.archive]
+type = "aws_s3"
+inputs = ["parse"]
+bucket = "kube-prod-log-archive"
+key_prefix = "date=%F/"
+region = "us-west-2"
+compression = "gzip"
+encoding.codec = "json"
+"""
+
+# Grafana Alloy: metrics to the private cloud's Mimir in ams1 (inside), traces and metrics
+# over OTLP to New Relic EU (Frankfurt, US-controlled), and a half-edited logs pipeline that
+# Alloy would refuse (unknown).
+_ALLOY: Final = """\
+// Metrics scraped in the cluster, to the private cloud's Mimir.
+prometheus.remote_write "mimir" {
+  endpoint {
+    url = "https://metrics.ams1.nordlys.example/api/v1/push"
+    basic_auth {
+      username = "kube-prod"
+      password = sys.env("MIMIR_PASSWORD")
+    }
+  }
+}
+
+otelcol.receiver.otlp "default" {
+  grpc {
+    endpoint = "0.0.0.0:4317"
+  }
+  output {
+    traces  = [otelcol.processor.batch.default.input]
+    metrics = [otelcol.processor.batch.default.input]
+  }
+}
+
+otelcol.processor.batch "default" {
+  output {
+    traces  = [otelcol.exporter.otlphttp.newrelic.input]
+    metrics = [otelcol.exporter.otlphttp.newrelic.input]
+  }
+}
+
+/* New Relic's EU data center */
+otelcol.exporter.otlphttp "newrelic" {
+  client {
+    endpoint = "https://otlp.eu01.nr-data.net:4318"
+    headers  = { "api-key" = sys.env("NEW_RELIC_LICENSE_KEY") }
+  }
+}
+"""
+
+_ALLOY_LOGS_BROKEN: Final = """\
+loki.source.kubernetes "pods" {
+  targets    = discovery.kubernetes.pods.targets
+  forward_to = [loki.write.default.receiver]
+}
+
+loki.write "default" {
+  endpoint {
+    url = "https://logs.fra1.nordlys.example/loki/api/v1/push
+  }
+}
+"""
+
 _CONFIG_DATA: Final[Mapping[str, Mapping[str, str]]] = {
     "fluent-bit-config": {"fluent-bit.conf": _FLUENT_BIT, "parsers.conf": _FLUENT_BIT_PARSERS},
     "otel-collector-config": {"relay.yaml": _OTEL_COLLECTOR, "agent.yaml": _OTEL_AGENT_BROKEN},
+    "fluentd-config": {"fluent.conf": _FLUENTD},
+    "vector-config": {"vector.toml": _VECTOR},
+    "alloy-config": {"config.alloy": _ALLOY, "logs.alloy": _ALLOY_LOGS_BROKEN},
     "coredns": {"Corefile": _COREFILE},
 }
 
