@@ -66,12 +66,17 @@ SAMPLE_SERVER_HOST = "kube-prod.nordlys.example"
 
 
 def control_plane_flows(collected: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Flows from the cluster, its APIServices and ConfigMaps (the kinds whose flows the
-    sample defines)."""
+    """Flows from the cluster, its APIServices, ConfigMaps and telemetry agents, and pods'
+    vendor variables (the flows the sample defines: not pods' registries)."""
     assets = collected["assets"]
-    ids = assets.loc[assets["kind"].isin(["cluster", "api_service", "config_map"]), "asset_id"]
+    kinds = ["cluster", "api_service", "config_map", "telemetry_agent"]
+    ids = assets.loc[assets["kind"].isin(kinds), "asset_id"]
+    pods = assets.loc[assets["kind"].eq("pod"), "asset_id"]
     flows = collected["flows"]
-    flows = flows[flows["asset_id"].isin(ids)]
+    flows = flows[
+        flows["asset_id"].isin(ids)
+        | (flows["asset_id"].isin(pods) & flows["channel"].ne("registry"))
+    ]
     columns = ["asset_id", "channel", "endpoint", "host", "port", "evidence"]
     frame = flows[columns].astype(object).sort_values(["asset_id", "channel", "evidence"])
     return frame.where(frame.notna(), None).reset_index(drop=True)

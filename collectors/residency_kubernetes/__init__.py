@@ -28,6 +28,7 @@ from residency.collect import (
 )
 from residency.errors import ConfigError
 from residency_kubernetes import (
+    agents,
     control_plane,
     crds,
     flows,
@@ -72,6 +73,9 @@ class Resource:
     transform: Transform
     attributes: tuple[str, ...]
     flows: Callable[[pd.DataFrame], pd.DataFrame] | None = None
+    # Older API versions of the same resource, listed in turn when the server does not serve
+    # ``path`` (404): a cluster whose operator predates the newest version.
+    fallbacks: tuple[str, ...] = ()
 
 
 @dataclass
@@ -115,6 +119,10 @@ def _issuer(kind: str) -> Transform:
     return lambda items, state: crds.transform_issuers(items, kind, state.stored_on)
 
 
+def _agent(kind: str) -> Transform:
+    return lambda items, state: agents.transform_agents(items, kind, state.stored_on)
+
+
 def _webhook(kind: str) -> Transform:
     return lambda items, state: control_plane.transform_webhooks(items, kind, state.stored_on)
 
@@ -127,7 +135,7 @@ RESOURCES: tuple[Resource, ...] = (
         True,
         lambda items, state: workloads.transform_pods(items, state.nodes),
         tuple(workloads.POD_ATTRIBUTES),
-        flows.registry_flows,
+        agents.pod_flows,
     ),
     *(
         Resource("workload", path, True, _workload(kind), tuple(workloads.WORKLOAD_ATTRIBUTES))
@@ -246,6 +254,27 @@ RESOURCES: tuple[Resource, ...] = (
             ("Issuer", "/apis/cert-manager.io/v1/issuers", True),
         )
     ),
+    # Telemetry agents declared as custom resources (their sinks are flows).
+    *(
+        Resource(
+            "telemetry_agent",
+            path,
+            True,
+            _agent(kind),
+            tuple(agents.AGENT_ATTRIBUTES),
+            agents.agent_flows,
+            fallbacks,
+        )
+        for kind, path, fallbacks in (
+            (
+                "OpenTelemetryCollector",
+                "/apis/opentelemetry.io/v1beta1/opentelemetrycollectors",
+                ("/apis/opentelemetry.io/v1alpha1/opentelemetrycollectors",),
+            ),
+            ("Prometheus", "/apis/monitoring.coreos.com/v1/prometheuses", ()),
+            ("PrometheusAgent", "/apis/monitoring.coreos.com/v1alpha1/prometheusagents", ()),
+        )
+    ),
 )
 
 
@@ -304,10 +333,11 @@ class KubernetesCollector:
             _merge_coverage(coverage), source=self.source, observed_at=ctx.observed_at
         )
 
-    def _paths(self, resource: Resource) -> list[str]:
+    def _paths(self, resource: Resource, path: str | None = None) -> list[str]:
+        path = resource.path if path is None else path
         if not (self.options.namespaces and resource.namespaced):
-            return [resource.path]
-        prefix, plural = resource.path.rsplit("/", 1)
+            return [path]
+        prefix, plural = path.rsplit("/", 1)
         return [f"{prefix}/namespaces/{ns}/{plural}" for ns in self.options.namespaces]
 
     def _collect_resource(
@@ -318,7 +348,8 @@ class KubernetesCollector:
         coverage: list[dict[str, Any]],
         ctx: CollectContext,
     ) -> Iterator[Batch]:
-        for path in self._paths(resource):
+        versions = [self._paths(resource, p) for p in (resource.path, *resource.fallbacks)]
+        for k, path in enumerate(versions[0]):
             started = time.perf_counter()
             rows = 0
             status, error = "ok", None
@@ -326,7 +357,7 @@ class KubernetesCollector:
                 coverage.append(coverage_row(resource.kind, "error", 0, started, state.unreachable))
                 continue
             try:
-                for page in lister.pages(path):
+                for page in self._pages(lister, [v[k] for v in versions]):
                     frame = resource.transform(page, state)
                     rows += len(frame)
                     yield assets_batch(
@@ -348,6 +379,25 @@ class KubernetesCollector:
                 if exc.unreachable:
                     state.unreachable = f"not listed: {exc.message}"
             coverage.append(coverage_row(resource.kind, status, rows, started, error))
+
+    @staticmethod
+    def _pages(lister: Lister, paths: list[str]) -> Iterator[list[dict[str, Any]]]:
+        """Pages of the first of ``paths`` (one resource, newest API version first) that the
+        server serves; a 404 on every one is ``not_found``, naming the last tried."""
+        for k, path in enumerate(paths):
+            listed = False
+            try:
+                for page in lister.pages(path):
+                    listed = True
+                    yield page
+                return
+            except ListError as exc:
+                if listed or exc.status != "not_found" or k == len(paths) - 1:
+                    if k == 0:
+                        raise
+                    raise ListError(
+                        exc.status, f"{exc.message} (at {path})", exc.unreachable
+                    ) from None
 
     def _collect_cluster(
         self, lister: Lister, state: _State, coverage: list[dict[str, Any]], ctx: CollectContext

@@ -7,6 +7,7 @@ from typing import Any, Final
 
 import pandas as pd
 
+from residency_kubernetes.agents import vendor_env
 from residency_kubernetes.fields import Items, column, joined, object_rows
 
 __all__ = ["POD_ATTRIBUTES", "WORKLOAD_ATTRIBUTES", "transform_pods", "transform_workloads"]
@@ -44,6 +45,8 @@ def transform_pods(items: Sequence[Mapping[str, Any]], nodes: pd.DataFrame) -> p
         owner_kind=joined(page, "metadata.ownerReferences", "kind"),
         owner_name=joined(page, "metadata.ownerReferences", "name"),
         image_pull_secrets=joined(page, "spec.imagePullSecrets", "name"),
+        # Vendor agents' variables with literal values, for the flows (not stored).
+        vendor_env=vendor_env(page),
     )
 
 

@@ -72,6 +72,7 @@ KINDS: Final[tuple[Kind, ...]] = (
     _k("kubernetes", "config_map", "control_plane", "technical", "configuration store"),
     _k("kubernetes", "backup_location", "identity_recovery", "customer", "backup target"),
     _k("kubernetes", "certificate_issuer", "control_plane", "technical", "PKI"),
+    _k("kubernetes", "telemetry_agent", "control_plane", "technical", "monitoring, logging"),
     _k("kubernetes", "api_service", "control_plane", "technical", "aggregated API server"),
     _k("kubernetes", "cluster", "control_plane", "technical administrative", "API server, issuer"),
 )

@@ -38,6 +38,7 @@ __all__ = [
     "FLOW_COLUMNS",
     "SNIFF_KEYS",
     "SNIFF_PATTERN",
+    "VENDOR_ENV_NAMES",
     "Parsed",
     "Sink",
     "alloy",
@@ -526,7 +527,8 @@ def prometheus(text: str, source: str = "prometheus.yml") -> Parsed:
 
 
 def prometheus_resource(obj: Mapping[str, Any]) -> Parsed:
-    """``spec.remoteWrite[].url`` of a ``Prometheus`` (or ``PrometheusAgent``) custom resource."""
+    """``spec.remoteWrite[].url`` of a ``Prometheus`` (or ``PrometheusAgent``) custom resource,
+    and ``oauth2.tokenUrl`` where one is set (an identity flow)."""
     spec = obj.get("spec")
     writes = spec.get("remoteWrite") if isinstance(spec, Mapping) else None
     if writes is None:
@@ -542,6 +544,11 @@ def prometheus_resource(obj: Mapping[str, Any]) -> Parsed:
                 "metrics", url if isinstance(url, str) else None, f"spec.remoteWrite[{i}].url", note
             )
         )
+        # OAuth2 client credentials go to the token endpoint: an identity flow.
+        oauth2 = entry.get("oauth2") if isinstance(entry, Mapping) else None
+        token_url = oauth2.get("tokenUrl") if isinstance(oauth2, Mapping) else None
+        if isinstance(token_url, str):
+            sinks.append(Sink("identity", token_url, f"spec.remoteWrite[{i}].oauth2.tokenUrl"))
     return Parsed("prometheus", tuple(sinks))
 
 
@@ -1560,6 +1567,8 @@ _VENDOR_ENV: Final = pd.DataFrame(
     ],
     columns=["name", "channel", "template"],
 )
+# The variables :func:`vendor_env_flows` reads, for collectors to pick from workloads' env.
+VENDOR_ENV_NAMES: Final = tuple(_VENDOR_ENV["name"])
 
 
 def vendor_env_flows(env: pd.DataFrame) -> pd.DataFrame:

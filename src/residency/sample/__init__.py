@@ -850,6 +850,11 @@ def _kube(rng: np.random.Generator, ids: _Ids, scale: float, nordlys: SampleSour
         ),
         n_pods,
     )
+    # -- telemetry agents (CRs) and a vendor agent configured by environment ---------------
+    # The first pod runs the Datadog agent in monitoring, its site set by DD_SITE (no draw:
+    # the random streams stay as they were).
+    pods.loc[0, ["scope", "image"]] = ["monitoring", DATADOG_AGENT_IMAGE]
+    # -- end of telemetry agents ------------------------------------------------------------
 
     workloads = _frame(
         "workload",
@@ -945,6 +950,14 @@ def _kube(rng: np.random.Generator, ids: _Ids, scale: float, nordlys: SampleSour
         "backup_location", 1, ids, name=np.array(["default"]), scope="velero"
     )
     frames["backup_location"][["region", "provider", "parent_id"]] = ["us-east-1", None, None]
+    # -- telemetry agents (CRs) ------------------------------------------------------------
+    # An OpenTelemetryCollector exporting inside the area and a Prometheus remote-writing to
+    # Amazon Managed Service for Prometheus in us-east-1 (kube_objects renders both).
+    agents = _frame("telemetry_agent", len(TELEMETRY_AGENTS), ids, scope="monitoring")
+    agents[TELEMETRY_AGENTS.columns] = TELEMETRY_AGENTS.to_numpy()
+    agents["parent_id"] = control_plane["asset_id"].iloc[0]
+    frames["telemetry_agent"] = agents
+    # -- end of telemetry agents ------------------------------------------------------------
     return SampleSource(
         name="kube-prod",
         platform="kubernetes",
@@ -980,6 +993,8 @@ def _kube_flows(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     issuers = frames["certificate_issuer"].assign(url=ACME_SERVER)
     return pd.concat(
         [
+            _agent_flows(frames["telemetry_agent"]),
+            _env_flows(frames["pod"]),
             _config_map_flows(frames["config_map"]),
             _url_flows(backups, "url", "backup", "BackupStorageLocation {} stores to {}"),
             _url_flows(issuers, "url", "acme", "ClusterIssuer {} orders certificates from {}"),
@@ -1120,6 +1135,107 @@ def _config_map_flows(maps: pd.DataFrame) -> pd.DataFrame:
             "evidence": np.array(evidence, dtype=object),
         }
     )
+
+
+# -- telemetry agents (CRs) and vendor agents' environment --------------------------------
+
+# Where the sample's telemetry agents send data (the cluster serves the same constants).
+OTEL_GATEWAY_ENDPOINT: Final = "https://otlp.fra1.nordlys.example:4318"
+OTEL_GATEWAY_LOKI: Final = "http://loki.monitoring.svc:3100/loki/api/v1/push"
+# Amazon Managed Service for Prometheus: the remote-write URL of a workspace in us-east-1, as
+# https://docs.aws.amazon.com/prometheus/latest/userguide/AMP-onboard-ingest-metrics-remote-write.html
+# gives it (the workspace id is made up; the path never reaches the flows).
+PROMETHEUS_REMOTE_WRITE: Final = (
+    "https://aps-workspaces.us-east-1.amazonaws.com/workspaces/"
+    "ws-5f1c9a8e-3b2d-4c1e-9f7a-2d8e6b4a1c3f/api/v1/remote_write"
+)
+# The shop's web containers send traces to the in-cluster collector (OpenTelemetry SDK env).
+OTLP_ENV_ENDPOINT: Final = "http://otel-collector.monitoring.svc:4317"
+DATADOG_AGENT_IMAGE: Final = "docker.io/datadog/agent:7.57.2"
+DATADOG_SITE: Final = "datadoghq.eu"
+TELEMETRY_AGENTS: Final = pd.DataFrame(
+    {
+        "name": ["k8s", "otel-gateway"],
+        "agent_kind": ["Prometheus", "OpenTelemetryCollector"],
+        "api_version": ["monitoring.coreos.com/v1", "opentelemetry.io/v1beta1"],
+    }
+)
+# Per agent: channel, endpoint as stored (scheme://host:port, no path) and the field.
+_AGENT_FLOWS: Final = (
+    (
+        "k8s",
+        "metrics",
+        "https://aps-workspaces.us-east-1.amazonaws.com",
+        "spec.remoteWrite[0].url",
+    ),
+    ("otel-gateway", "traces", OTEL_GATEWAY_ENDPOINT, "spec.config exporters.otlphttp.endpoint"),
+    (
+        "otel-gateway",
+        "logs",
+        "http://loki.monitoring.svc:3100",
+        "spec.config exporters.loki.endpoint",
+    ),
+    ("otel-gateway", "logs", OTEL_GATEWAY_ENDPOINT, "spec.config exporters.otlphttp.endpoint"),
+)
+# Per image: the container and its vendor variables with literal values (channel, endpoint).
+_IMAGE_ENV_FLOWS: Final = (
+    (
+        "registry.nordlys.example/shop/web:1.4",
+        "web",
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        "traces",
+        OTLP_ENV_ENDPOINT,
+    ),
+    (DATADOG_AGENT_IMAGE, "agent", "DD_SITE", "logs", f"https://api.{DATADOG_SITE}"),
+)
+
+
+def _declared(asset_id: Any, channel: Any, endpoint: pd.Series, where: pd.Series) -> pd.DataFrame:
+    """Flow rows whose evidence is ``where`` and the endpoint as stored."""
+    parsed = split_endpoints(endpoint.reset_index(drop=True))
+    return pd.DataFrame(
+        {
+            "asset_id": np.asarray(asset_id, dtype=object),
+            "channel": np.asarray(channel, dtype=object),
+            "endpoint": parsed["endpoint"].to_numpy(dtype=object),
+            "host": parsed["host"].to_numpy(dtype=object),
+            "ip": None,
+            "port": parsed["port"].array,
+            "evidence": (where.reset_index(drop=True) + ": " + parsed["endpoint"]).to_numpy(
+                dtype=object
+            ),
+        }
+    )
+
+
+def _agent_flows(agents: pd.DataFrame) -> pd.DataFrame:
+    """The flows of :data:`_AGENT_FLOWS` from the sample's telemetry agents."""
+    table = pd.DataFrame(_AGENT_FLOWS, columns=["name", "channel", "endpoint", "field"])
+    table = table.merge(agents, on="name", validate="many_to_one")
+    where = table["agent_kind"] + " " + table["scope"] + "/" + table["name"] + " " + table["field"]
+    return _declared(table["asset_id"], table["channel"], table["endpoint"], where)
+
+
+def _env_flows(pods: pd.DataFrame) -> pd.DataFrame:
+    """The flows of :data:`_IMAGE_ENV_FLOWS` from the pods that run those images."""
+    table = pd.DataFrame(
+        _IMAGE_ENV_FLOWS, columns=["image", "container", "variable", "channel", "endpoint"]
+    )
+    table = pods[["asset_id", "scope", "name", "image"]].merge(table, on="image")
+    where = (
+        "Pod "
+        + table["scope"].astype(str)
+        + "/"
+        + table["name"].astype(str)
+        + " container "
+        + table["container"]
+        + " env "
+        + table["variable"]
+    )
+    return _declared(table["asset_id"], table["channel"], table["endpoint"], where)
+
+
+# -- end of telemetry agents ------------------------------------------------------------------
 
 
 PLANTED: list[PlantedCase] = [
@@ -1282,6 +1398,28 @@ PLANTED: list[PlantedCase] = [
         "an unreadable destination",
         "a Grafana Alloy config that does not parse",
         evidence="ConfigMap kube-system/alloy-config: alloy config: parse error",
+    ),
+    # Telemetry agents' custom resources and a vendor agent's environment.
+    PlantedCase(
+        "flow.control",
+        "pass",
+        "kube-prod",
+        "https://otlp.fra1.nordlys.example",
+        "an OpenTelemetryCollector resource exports to the private cloud in Frankfurt",
+    ),
+    PlantedCase(
+        "flow.location",
+        "fail",
+        "kube-prod",
+        "https://aps-workspaces.us-east-1.amazonaws.com",
+        "a Prometheus resource remote-writes to Amazon Managed Prometheus in us-east-1",
+    ),
+    PlantedCase(
+        "flow.control",
+        "fail",
+        "kube-prod",
+        "https://api.datadoghq.eu",
+        "the Datadog agent's DD_SITE is Datadog EU1: inside by location, US-controlled",
     ),
 ]
 

@@ -27,7 +27,18 @@ from typing import Any, Final, NamedTuple
 import numpy as np
 import pandas as pd
 
-from residency.sample import ACME_SERVER, CLUSTER_SCOPED, Estate, SampleSource
+from residency.sample import (
+    ACME_SERVER,
+    CLUSTER_SCOPED,
+    DATADOG_AGENT_IMAGE,
+    DATADOG_SITE,
+    OTEL_GATEWAY_ENDPOINT,
+    OTEL_GATEWAY_LOKI,
+    OTLP_ENV_ENDPOINT,
+    PROMETHEUS_REMOTE_WRITE,
+    Estate,
+    SampleSource,
+)
 
 __all__ = [
     "CLUSTER_SOURCE",
@@ -163,6 +174,18 @@ RESOURCES: Final[tuple[ResourceType, ...]] = (
         False,
         ("vsclass", "vsclasses"),
     ),
+    # Telemetry agents' CRDs (OpenTelemetry Operator, Prometheus Operator); the operators
+    # install PrometheusAgent too, of which the cluster has none.
+    ResourceType(
+        "opentelemetry.io",
+        "v1beta1",
+        "opentelemetrycollectors",
+        "OpenTelemetryCollector",
+        True,
+        ("otelcol", "otelcols"),
+    ),
+    ResourceType("monitoring.coreos.com", "v1", "prometheuses", "Prometheus", True, ("prom",)),
+    ResourceType("monitoring.coreos.com", "v1alpha1", "prometheusagents", "PrometheusAgent", True),
 )
 
 _BY_KEY: Final = {r.key: r for r in RESOURCES}
@@ -471,7 +494,7 @@ _IMAGES: Final[Mapping[str, _Image]] = {
         ("256Mi", "512Mi"),
         env=(
             ("LOG_LEVEL", "info"),
-            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://otel-collector.monitoring.svc:4317"),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", OTLP_ENV_ENDPOINT),
             ("OTEL_SERVICE_NAME", "shop-web"),
         ),
         secret_env=(("DATABASE_PASSWORD", "shop-db-credentials", "password"),),
@@ -492,6 +515,17 @@ _IMAGES: Final[Mapping[str, _Image]] = {
             "--storage.tsdb.retention.time=15d",
             "--web.enable-lifecycle",
         ),
+    ),
+    # The Datadog agent, its site set by environment (as its DaemonSet manifests do); the API
+    # key comes from a Secret, which is never read.
+    DATADOG_AGENT_IMAGE: _Image(
+        "agent",
+        8125,
+        "dogstatsdport",
+        ("200m", "500m"),
+        ("256Mi", "512Mi"),
+        env=(("DD_SITE", DATADOG_SITE), ("DD_LOGS_ENABLED", "true")),
+        secret_env=(("DD_API_KEY", "datadog-secret", "api-key"),),
     ),
 }
 _GENERIC_IMAGE: Final = _Image("app", 8080, "http", ("100m", "1"), ("128Mi", "512Mi"))
@@ -1820,6 +1854,7 @@ def _render_custom(src: SampleSource, versions: _Versions) -> dict[str, list[Kub
         }
         out["volumesnapshotclasses.snapshot.storage.k8s.io"].append(_obj("", str(row.name), body))
     out |= _render_backup_and_issuers(src, versions)
+    out |= _render_telemetry_agents(src, versions)
     return {key: _sorted(objs) for key, objs in out.items()}
 
 
@@ -1872,6 +1907,79 @@ def _render_backup_and_issuers(
             },
         }
         out["clusterissuers.cert-manager.io"].append(_obj("", str(row.name), body))
+    return out
+
+
+# -- telemetry agents' custom resources --------------------------------------------------------
+
+# The OpenTelemetry Operator's v1beta1 keeps the collector's config as an object.
+_OTEL_GATEWAY_CONFIG: Final[Mapping[str, Any]] = {
+    "receivers": {"otlp": {"protocols": {"grpc": {}, "http": {}}}},
+    "processors": {"batch": {"timeout": "5s"}, "memory_limiter": {"limit_percentage": 80}},
+    "exporters": {
+        "otlphttp": {"endpoint": OTEL_GATEWAY_ENDPOINT, "compression": "gzip"},
+        "loki": {"endpoint": OTEL_GATEWAY_LOKI},
+        "debug": {"verbosity": "basic"},
+    },
+    "service": {
+        "pipelines": {
+            "traces": {
+                "receivers": ["otlp"],
+                "processors": ["memory_limiter", "batch"],
+                "exporters": ["otlphttp"],
+            },
+            "logs": {
+                "receivers": ["otlp"],
+                "processors": ["memory_limiter", "batch"],
+                "exporters": ["loki", "otlphttp", "debug"],
+            },
+        }
+    },
+}
+
+
+def _render_telemetry_agents(src: SampleSource, versions: _Versions) -> dict[str, list[KubeObject]]:
+    """An OpenTelemetryCollector (v1beta1) and a Prometheus with a remote write (SigV4 to
+    Amazon Managed Service for Prometheus, as the Prometheus Operator's RemoteWriteSpec has
+    it); the credentials are the pods' own, never in the objects."""
+    out: dict[str, list[KubeObject]] = {
+        "opentelemetrycollectors.opentelemetry.io": [],
+        "prometheuses.monitoring.coreos.com": [],
+    }
+    agents = src.frames["telemetry_agent"]
+    for row, rv in zip(agents.itertuples(index=False), versions.take(len(agents)), strict=True):
+        metadata = _meta(row, str(row.scope), rv, _stamps([5200])[0])
+        body: dict[str, Any]
+        if row.agent_kind == "OpenTelemetryCollector":
+            body = {
+                "apiVersion": str(row.api_version),
+                "kind": "OpenTelemetryCollector",
+                "metadata": metadata,
+                "spec": {"mode": "deployment", "replicas": 2, "config": _OTEL_GATEWAY_CONFIG},
+            }
+            out["opentelemetrycollectors.opentelemetry.io"].append(
+                _obj(str(row.scope), str(row.name), body)
+            )
+            continue
+        body = {
+            "apiVersion": str(row.api_version),
+            "kind": "Prometheus",
+            "metadata": metadata,
+            "spec": {
+                "replicas": 2,
+                "serviceAccountName": "prometheus-k8s",
+                "serviceMonitorSelector": {},
+                "retention": "15d",
+                "remoteWrite": [
+                    {
+                        "url": PROMETHEUS_REMOTE_WRITE,
+                        "sigv4": {"region": "us-east-1"},
+                        "queueConfig": {"maxSamplesPerSend": 1000, "capacity": 2500},
+                    }
+                ],
+            },
+        }
+        out["prometheuses.monitoring.coreos.com"].append(_obj(str(row.scope), str(row.name), body))
     return out
 
 
