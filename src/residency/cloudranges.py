@@ -48,9 +48,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from residency.data import regions_path
 from residency.errors import DataError
-from residency.ipdata import parse_ipv4, parse_ipv6, user_data_dir
+from residency.ipdata import parse_ipv4, parse_ipv6, read_tables
 
 __all__ = [
     "ATTRIBUTION",
@@ -497,23 +496,10 @@ class CloudRanges:
     metadata: dict[str, Any]
 
 
-def _data_folder() -> Path:
-    refreshed = user_data_dir() / "ipdata"
-    if (refreshed / DATA_FILE).is_file():
-        return refreshed
-    return regions_path("ipdata")
-
-
 @functools.cache
 def load() -> CloudRanges:
     """The tables, read once: the refreshed copy if there is one, else the packaged data."""
-    folder = _data_folder()
-    try:
-        with np.load(folder / DATA_FILE, allow_pickle=False) as npz:
-            a = {k: npz[k] for k in npz.files}
-        metadata = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError, KeyError) as exc:
-        raise DataError(f"cannot read cloud IP ranges in {folder}: {exc}") from None
+    folder, a, metadata = read_tables(DATA_FILE, META_FILE, "cloud IP ranges")
     providers = np.array([None, *a["providers"].tolist()], dtype=object)
     strings = np.array([s or None for s in a["strings"].tolist()], dtype=object)
     region = strings[a["entry_region"]]

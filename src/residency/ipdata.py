@@ -698,23 +698,28 @@ def user_data_dir() -> Path:
     return Path(base) / "residency"
 
 
-def _data_folder() -> Path:
-    refreshed = user_data_dir() / "ipdata"
-    if (refreshed / DATA_FILE).is_file():
-        return refreshed
-    return regions_path("ipdata")
+def read_tables(
+    data_file: str, meta_file: str, what: str
+) -> tuple[Path, dict[str, npt.NDArray[Any]], dict[str, Any]]:
+    """The arrays of ``data_file`` and the JSON of ``meta_file``, from the refreshed copy in
+    the user's data folder if it has ``data_file``, else from the packaged ``ipdata``; a file
+    that cannot be read is a :class:`DataError` naming ``what`` and the folder."""
+    folder = user_data_dir() / "ipdata"
+    if not (folder / data_file).is_file():
+        folder = regions_path("ipdata")
+    try:
+        with np.load(folder / data_file, allow_pickle=False) as npz:
+            arrays = {k: npz[k] for k in npz.files}
+        metadata = json.loads((folder / meta_file).read_text(encoding="utf-8"))
+    except (OSError, ValueError, KeyError) as exc:
+        raise DataError(f"cannot read {what} in {folder}: {exc}") from None
+    return folder, arrays, metadata
 
 
 @functools.cache
 def load() -> IpData:
     """The tables, read once: the refreshed copy if there is one, else the packaged data."""
-    folder = _data_folder()
-    try:
-        with np.load(folder / DATA_FILE, allow_pickle=False) as npz:
-            a = {k: npz[k] for k in npz.files}
-        metadata = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError, KeyError) as exc:
-        raise DataError(f"cannot read IP data in {folder}: {exc}") from None
+    folder, a, metadata = read_tables(DATA_FILE, META_FILE, "IP data")
     raw, offsets = a["as_org_bytes"].tobytes(), a["as_org_offsets"]
     orgs = [raw[s:e].decode("utf-8") for s, e in itertools.pairwise(offsets)]
     return IpData(
