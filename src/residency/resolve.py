@@ -424,9 +424,10 @@ def resolve_sweep_flows(
     columns = ["source", "asset_id", "kind", "name", "country", "operator"]
     columns.append("operator_jurisdiction")
     places = placed[columns].astype({"source": object}).drop_duplicates(["source", "asset_id"])
-    if "scope" in placed:
+    by_name = flows["asset_id"].astype(str).str.startswith("k8s:pod/", na=False)
+    if "scope" in placed and by_name.any():
         # Observed flows name their source pod as k8s:pod/<namespace>/<name> (Hubble knows
-        # no uid): the same pod, by that name.
+        # no uid): the same pod, by that name (built only when some flow names a pod so).
         pods = placed[placed["kind"].astype(str).eq("pod")]
         alias = (
             pods[columns]

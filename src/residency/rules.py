@@ -11,9 +11,11 @@ Every rule names the CISPE / CADA clauses it checks. Reference ids:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import fnmatch
-from collections.abc import Callable, Iterator, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
@@ -77,7 +79,8 @@ class Rule:
     reads: tuple[str, ...]
     requirement: Requirement
     doc: str
-    evaluate: Callable[[EvaluationInput], pd.DataFrame]
+    # Findings in one frame, or in several (a large rule's, a slice at a time).
+    evaluate: Callable[[EvaluationInput], pd.DataFrame | Iterator[pd.DataFrame]]
 
 
 REGISTRY: dict[str, Rule] = {}
@@ -241,6 +244,29 @@ def _not_applicable(rule_id: str, what: str) -> pd.DataFrame:
     )
 
 
+# Findings per asset are built and stored a slice of assets at a time (their messages are
+# text per asset: a large estate's would otherwise all be held at once).
+ASSET_SLICE: Final = 40_000
+
+
+def _slices(mask: npt.NDArray[np.bool_]) -> Iterator[npt.NDArray[np.intp]]:
+    """Positions of ``mask``'s true rows, :data:`ASSET_SLICE` at a time."""
+    rows = np.flatnonzero(mask)
+    for start in range(0, len(rows), ASSET_SLICE):
+        yield rows[start : start + ASSET_SLICE]
+
+
+def _stream(rule_id: str, what: str, parts: Iterable[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    """The non-empty ``parts``, or one not-applicable finding if there are none."""
+    found = False
+    for part in parts:
+        if len(part):
+            found = True
+            yield part
+    if not found:
+        yield _not_applicable(rule_id, what)
+
+
 def _combine(rule_id: str, what: str, parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
     parts = [p for p in parts if len(p)]
     return pd.concat(parts, ignore_index=True) if parts else _not_applicable(rule_id, what)
@@ -283,22 +309,27 @@ def _placement_rule(category: str) -> Rule:
     what, cispe = _CATEGORY_TEXT[category]
     kinds = kinds_in_category(category)
 
-    def evaluate_placement(data: EvaluationInput) -> pd.DataFrame:
-        mask = data.assets["category"].eq(category).to_numpy()
-        subjects = data.assets.loc[mask, _SUBJECT_COLUMNS]  # not every column of every asset
+    def evaluate_placement(data: EvaluationInput) -> Iterator[pd.DataFrame]:
         area = data.area.name
-        verdicts = _verdicts(
-            subjects,
-            data.location[mask],
-            rule_id,
-            inside=lambda rows: _place(subjects[rows], " is in ", ", inside " + area),
-            outside=lambda rows: _place(subjects[rows], " is in ", ", outside " + area),
-            unknown=lambda rows: (
-                " cannot be placed: "
-                + subjects["evidence"].astype(str)[rows].to_numpy(dtype=object)
-            ),
-        )
-        return _combine(rule_id, what, [verdicts, _coverage_gaps(data, rule_id, kinds)])
+
+        def verdicts(rows: npt.NDArray[np.intp]) -> pd.DataFrame:
+            subjects = data.assets.iloc[rows][_SUBJECT_COLUMNS]  # not every column
+            return _verdicts(
+                subjects,
+                data.location[rows],
+                rule_id,
+                inside=lambda r: _place(subjects[r], " is in ", ", inside " + area),
+                outside=lambda r: _place(subjects[r], " is in ", ", outside " + area),
+                unknown=lambda r: (
+                    " cannot be placed: "
+                    + subjects["evidence"].astype(str)[r].to_numpy(dtype=object)
+                ),
+            )
+
+        mask = data.assets["category"].eq(category).to_numpy()
+        parts = (verdicts(rows) for rows in _slices(mask))
+        gaps = _coverage_gaps(data, rule_id, kinds)
+        return _stream(rule_id, what, itertools.chain(parts, [gaps]))
 
     return Rule(
         id=rule_id,
@@ -324,43 +355,48 @@ def _placement_rule(category: str) -> Rule:
     )
 
 
-def _evaluate_control(data: EvaluationInput) -> pd.DataFrame:
+def _evaluate_control(data: EvaluationInput) -> Iterator[pd.DataFrame]:
     rule_id = "control.operator"
-    assets = data.assets
-    operator = assets["operator"].fillna("an unnamed operator").astype(object).to_numpy()
-    jurisdiction = assets["operator_jurisdiction"].fillna("?").astype(object).to_numpy()
     area = data.area.name
-    located_inside = data.location == INSIDE
 
-    def outside(rows: npt.NDArray[np.bool_]) -> npt.NDArray[Any]:
-        text = (
-            " runs on a site operated by "
-            + operator[rows]
-            + " (controlled from "
-            + jurisdiction[rows]
-            + "), outside "
-            + area
+    def verdicts(rows: npt.NDArray[np.intp]) -> pd.DataFrame:
+        assets = data.assets.iloc[rows]
+        operator = assets["operator"].fillna("an unnamed operator").astype(object).to_numpy()
+        jurisdiction = assets["operator_jurisdiction"].fillna("?").astype(object).to_numpy()
+        located_inside = data.location[rows] == INSIDE
+
+        def outside(r: npt.NDArray[np.bool_]) -> npt.NDArray[Any]:
+            text = (
+                " runs on a site operated by "
+                + operator[r]
+                + " (controlled from "
+                + jurisdiction[r]
+                + "), outside "
+                + area
+            )
+            also = np.where(located_inside[r], " — although the site itself is inside " + area, "")
+            return np.asarray(text + also.astype(object))
+
+        return _verdicts(
+            assets,
+            data.control[rows],
+            rule_id,
+            inside=lambda r: (
+                " runs on a site operated by "
+                + operator[r]
+                + " ("
+                + jurisdiction[r]
+                + "), inside "
+                + area
+            ),
+            outside=outside,
+            unknown=" runs on a site whose operator's jurisdiction is not known",
         )
-        also = np.where(located_inside[rows], " — although the site itself is inside " + area, "")
-        return np.asarray(text + also.astype(object))
 
-    verdicts = _verdicts(
-        assets,
-        data.control,
-        rule_id,
-        inside=lambda rows: (
-            " runs on a site operated by "
-            + operator[rows]
-            + " ("
-            + jurisdiction[rows]
-            + "), inside "
-            + area
-        ),
-        outside=outside,
-        unknown=" runs on a site whose operator's jurisdiction is not known",
-    )
     kinds = frozenset(k.name for k in KINDS)
-    return _combine(rule_id, "assets", [verdicts, _coverage_gaps(data, rule_id, kinds)])
+    parts = (verdicts(rows) for rows in _slices(np.ones(len(data.assets), dtype=bool)))
+    gaps = _coverage_gaps(data, rule_id, kinds)
+    return _stream(rule_id, "assets", itertools.chain(parts, [gaps]))
 
 
 def _evaluate_topology_labels(data: EvaluationInput) -> pd.DataFrame:
@@ -691,11 +727,40 @@ def evaluate_rules(
         if rule.requirement not in requirements:
             frame = _not_applicable(rule.id, f"{rule.requirement} requirement configured")
             frame["message"] = f"the configuration does not require {rule.requirement}"
+            parts: Iterable[pd.DataFrame] = [frame]
+        elif rule.reads[0] == "flows":
+            # One finding per flow, each with its own message and evidence: a large estate's
+            # flows are judged (and stored) a slice at a time, never all their text at once.
+            parts = (f for part in _flow_slices(data) for f in _frames(rule.evaluate(part)))
         else:
-            frame = rule.evaluate(data)
-        frame["severity"] = rule.severity
-        frame = frame[[*FINDING_COLUMNS, "severity"]].assign(area=data.area.name)
-        yield apply_exemptions(frame, exemptions, today or dt.date.today())
+            parts = _frames(rule.evaluate(data))
+        for frame in parts:
+            frame["severity"] = rule.severity
+            frame = frame[[*FINDING_COLUMNS, "severity"]].assign(area=data.area.name)
+            yield apply_exemptions(frame, exemptions, today or dt.date.today())
+
+
+def _frames(result: pd.DataFrame | Iterator[pd.DataFrame]) -> Iterable[pd.DataFrame]:
+    return [result] if isinstance(result, pd.DataFrame) else result
+
+
+FLOW_SLICE: Final = 40_000
+
+
+def _flow_slices(data: EvaluationInput) -> Iterator[EvaluationInput]:
+    """``data`` with its flows (and their memberships) in slices of :data:`FLOW_SLICE`."""
+    flows = data.flows
+    if flows is None or len(flows) <= FLOW_SLICE:
+        yield data
+        return
+    for start in range(0, len(flows), FLOW_SLICE):
+        stop = start + FLOW_SLICE
+        yield dataclasses.replace(
+            data,
+            flows=flows.iloc[start:stop].reset_index(drop=True),
+            flow_location=None if data.flow_location is None else data.flow_location[start:stop],
+            flow_control=None if data.flow_control is None else data.flow_control[start:stop],
+        )
 
 
 def evaluate(

@@ -100,6 +100,7 @@ def locate(
     location = area.contains(placed["country"], placed["subdivision"], placed["lat"], placed["lon"])
     control = area.contains(placed["operator_jurisdiction"])
     data = EvaluationInput(placed, coverage, area, location, control)
+    _give_back_freed_memory()
     if flows is not None and len(flows):
         own = own_addresses if own_addresses is not None else _NO_ADDRESSES
         data.flows, data.flow_location, data.flow_control = resolve_sweep_flows(
@@ -291,6 +292,28 @@ def _use_returning_allocator() -> None:
     pa.set_memory_pool(pool)
 
 
+def _give_back_freed_memory() -> None:
+    """Return the C heap's freed pages to the system (glibc ``malloc_trim``). Python strings
+    of a rule's findings are freed once stored, but glibc keeps their pages, so without this
+    each rule would start from the previous one's high-water mark. A no-op elsewhere."""
+    global _MALLOC_TRIM
+    if _MALLOC_TRIM is None:
+        import ctypes
+        import ctypes.util
+
+        name = ctypes.util.find_library("c")
+        try:
+            _MALLOC_TRIM = ctypes.CDLL(name).malloc_trim if name else False
+        except (OSError, AttributeError):
+            _MALLOC_TRIM = False
+    if _MALLOC_TRIM:
+        _MALLOC_TRIM(0)
+    pa.default_memory_pool().release_unused()
+
+
+_MALLOC_TRIM: Any = None
+
+
 def run_sweep(
     config: Config,
     config_file: str,
@@ -327,6 +350,7 @@ def run_sweep(
         addresses = own_addresses(
             writer.read("assets", ["source", "asset_id", "kind", "attributes"])
         )
+        _give_back_freed_memory()
         placements, data = locate(
             assets, coverage, config, area, config_file, flows, addresses, dns
         )
@@ -339,10 +363,12 @@ def run_sweep(
         del assets, placements, sources, flows
         # One rule's findings at a time: stored, counted, and let go before the next rule.
         counts = []
+        _give_back_freed_memory()
         for findings in evaluate_rules(data, config.requirements, config.exemptions):
             writer.write("findings", _findings_table(findings, evaluated_at))
             counts.append(_counts(findings))
             del findings
+            _give_back_freed_memory()
         del data
         writer.close_tables()
         timings["locate_evaluate"] = time.perf_counter() - t0
