@@ -27,7 +27,7 @@ destination whose evidence is the error (rule 3: ``unknown``, never silence).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -35,10 +35,9 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from residency.telemetry import Parsed, Sink
-from residency.yamlio import YamlLoader
+from residency.telemetry import Parsed, Sink, YamlNode, parse_yaml
 
-__all__ = ["ConfigText", "ceilometer_pipeline", "oslo_config", "parse_file"]
+__all__ = ["ceilometer_pipeline", "oslo_config", "parse_file"]
 
 # Publishers that name no host, and the catalog service type they publish to.
 CATALOG_PUBLISHERS: Final = {"gnocchi": "metric", "zaqar": "messaging"}
@@ -50,14 +49,6 @@ _HOSTED_SCHEMES: Final = frozenset(
 )
 _NOTIFYING_DRIVERS: Final = frozenset({"messaging", "messagingv2", "routing"})
 _TRUE: Final = frozenset({"true", "1", "yes", "on"})
-
-
-@dataclass(frozen=True)
-class ConfigText:
-    """One configuration file's text and the region its service runs in."""
-
-    path: str
-    text: str
 
 
 def _authority(url: str) -> str | None:
@@ -93,54 +84,68 @@ def ceilometer_pipeline(
 ) -> Parsed:
     """Sinks of a Ceilometer ``pipeline.yaml`` or ``event_pipeline.yaml``. ``catalog`` maps a
     service type (``metric``) to its public URL in the file's region."""
-    family = "ceilometer pipeline"
-    try:
-        document = yaml.load(text, Loader=YamlLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return Parsed(family, (), f"{source}: invalid YAML: {where}{problem}")
-    if not isinstance(document, dict) or not isinstance(document.get("sinks"), list):
-        return Parsed(family, (), f"{source}: no `sinks:` list (not a Ceilometer pipeline)")
-    events = isinstance(document.get("sources"), list) and any(
-        isinstance(s, dict) and "events" in s for s in document["sources"]
-    )
-    channel = "logs" if events else "metrics"
-    lines = text.splitlines()
-    sinks: list[Sink] = []
-    for sink in document["sinks"]:
-        if not isinstance(sink, dict):
-            continue
-        name = sink.get("name", "?")
-        for publisher in sink.get("publishers") or []:
-            publisher = str(publisher)
-            line = _line_of(lines, publisher)
-            where = f"{source}:{line} sinks[{name}].publishers"
-            scheme = publisher.partition("://")[0].lower() if "://" in publisher else ""
-            if scheme in CATALOG_PUBLISHERS:
-                service = CATALOG_PUBLISHERS[scheme]
-                url = (catalog or {}).get(service)
-                note = f"{scheme}:// publishes to the catalog's {service} service"
-                if url is None:
-                    note += ", which the region's catalog does not list"
-                sinks.append(Sink(channel, _authority(url) if url else None, where, note))
-                continue
-            endpoint = _authority(publisher) if scheme in _HOSTED_SCHEMES else None
-            if scheme in _LOCAL_PUBLISHERS and endpoint is None:
-                continue
-            if endpoint is None:
-                sinks.append(Sink(channel, publisher.split("?")[0], where, "unknown publisher"))
-                continue
-            sinks.append(Sink(channel, endpoint, where, ""))
-    return Parsed(family, tuple(sinks), None)
+    documents = 0
+
+    def read(document: YamlNode) -> list[Sink]:
+        nonlocal documents
+        documents += 1
+        if documents > 1:
+            raise ValueError("more than one YAML document (a pipeline is one)")
+        sinks = document.get("sinks")
+        if not isinstance(sinks.node, yaml.SequenceNode):
+            raise ValueError(NOT_A_PIPELINE)
+        events = any(s.get("events").node is not None for s in document.get("sources").list())
+        channel = "logs" if events else "metrics"
+        found = []
+        for sink in sinks.list():
+            field = f"sinks[{sink.get('name').text or '?'}].publishers"
+            for publisher in sink.get("publishers").list():
+                if _leaves(publisher.text or ""):
+                    where = f"{source}:{publisher.line} {field}"
+                    found.append(_publisher_sink(publisher, where, channel, catalog))
+        return found
+
+    parsed = parse_yaml("ceilometer pipeline", source, text, read)
+    if parsed.error is None and documents == 0:
+        return Parsed(parsed.family, (), f"{source}: {NOT_A_PIPELINE}")
+    return parsed
 
 
-def _line_of(lines: Sequence[str], needle: str, start: int = 0) -> int:
-    for number, line in enumerate(lines[start:], start + 1):
-        if needle in line:
-            return number
-    return start + 1
+NOT_A_PIPELINE: Final = "no `sinks:` list (not a Ceilometer pipeline)"
+
+
+def _scheme(publisher: str) -> str:
+    return publisher.partition("://")[0].lower() if "://" in publisher else ""
+
+
+def _leaves(publisher: str) -> bool:
+    """Whether a publisher sends data anywhere: ``notifier://`` and ``file://`` without a host
+    stay with the service (its own bus, the host's disk)."""
+    scheme = _scheme(publisher)
+    return not (scheme in _LOCAL_PUBLISHERS and _hosted(publisher) is None)
+
+
+def _hosted(publisher: str) -> str | None:
+    """``scheme://host:port`` of a publisher whose scheme carries a host, else None."""
+    return _authority(publisher) if _scheme(publisher) in _HOSTED_SCHEMES else None
+
+
+def _publisher_sink(
+    publisher: YamlNode, where: str, channel: str, catalog: Mapping[str, str | None] | None
+) -> Sink:
+    text = publisher.text or ""
+    scheme = _scheme(text)
+    if scheme in CATALOG_PUBLISHERS:
+        service = CATALOG_PUBLISHERS[scheme]
+        url = (catalog or {}).get(service)
+        note = f"{scheme}:// publishes to the catalog's {service} service"
+        if url is None:
+            note += ", which the region's catalog does not list"
+        return Sink(channel, _authority(url) if url else None, where, note)
+    endpoint = _hosted(text)
+    if endpoint is None:
+        return Sink(channel, text.split("?")[0], where, "unknown publisher")
+    return Sink(channel, endpoint, where, "")
 
 
 # --- oslo.config INI files ----------------------------------------------------------------
@@ -202,9 +207,8 @@ def oslo_config(text: str, source: str) -> Parsed:
         where = f"{source}:{option.line} [{section}] {key}"
         sinks.extend(Sink(channel, host, where, "") for host in hosts)
 
-    notifications = ini.get("oslo_messaging_notifications", {})
-    drivers = {d.strip() for o in [notifications.get("driver")] if o for d in o.value.split()}
-    drivers = {d for v in drivers for d in v.split(",") if d}
+    driver = ini.get("oslo_messaging_notifications", {}).get("driver")
+    drivers = set(re.split(r"[\s,]+", driver.value)) if driver is not None else set()
     if drivers & _NOTIFYING_DRIVERS:
         for section in ("oslo_messaging_notifications", "DEFAULT"):
             option = get(section, "transport_url")

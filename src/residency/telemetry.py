@@ -41,6 +41,7 @@ __all__ = [
     "VENDOR_ENV_NAMES",
     "Parsed",
     "Sink",
+    "YamlNode",
     "alloy",
     "elastic_cloud_endpoint",
     "fluent_bit",
@@ -49,6 +50,7 @@ __all__ = [
     "otel_collector",
     "otel_exporters",
     "parse_config",
+    "parse_yaml",
     "prometheus",
     "prometheus_resource",
     "sink_flows",
@@ -95,7 +97,7 @@ _FAMILY_CHANNEL: Final = {
 # --- YAML with line numbers -----------------------------------------------------------
 
 
-class _Node:
+class YamlNode:
     """A YAML node with helpers; the line is 1-based within the parsed text."""
 
     def __init__(self, node: yaml.Node | None) -> None:
@@ -105,22 +107,22 @@ class _Node:
     def line(self) -> int:
         return 0 if self.node is None else self.node.start_mark.line + 1
 
-    def get(self, key: str, *, fold: bool = False) -> _Node:
+    def get(self, key: str, *, fold: bool = False) -> YamlNode:
         if isinstance(self.node, yaml.MappingNode):
             for k, v in self.node.value:
                 name = str(k.value)
                 if name == key or (fold and name.lower() == key):
-                    return _Node(v)
-        return _Node(None)
+                    return YamlNode(v)
+        return YamlNode(None)
 
-    def items(self) -> list[tuple[str, _Node]]:
+    def items(self) -> list[tuple[str, YamlNode]]:
         if not isinstance(self.node, yaml.MappingNode):
             return []
-        return [(str(k.value), _Node(v)) for k, v in self.node.value]
+        return [(str(k.value), YamlNode(v)) for k, v in self.node.value]
 
-    def list(self) -> list[_Node]:
+    def list(self) -> list[YamlNode]:
         if isinstance(self.node, yaml.SequenceNode):
-            return [_Node(v) for v in self.node.value]
+            return [YamlNode(v) for v in self.node.value]
         return [] if self.text is None else [self]
 
     @property
@@ -133,13 +135,13 @@ class _Node:
         return isinstance(self.node, yaml.MappingNode)
 
 
-def _compose(text: str) -> list[_Node]:
+def _compose(text: str) -> list[YamlNode]:
     """Every document of ``text``; raises :class:`yaml.YAMLError`."""
     loader = YamlLoader(text)
     try:
         documents = []
         while loader.check_node():
-            documents.append(_Node(loader.get_node()))
+            documents.append(YamlNode(loader.get_node()))
         return documents
     finally:
         loader.dispose()
@@ -154,13 +156,19 @@ def _yaml_error(exc: yaml.YAMLError) -> str:
     return "invalid YAML"
 
 
-def _parse_yaml(family: str, source: str, text: str, read: Callable[[_Node], list[Sink]]) -> Parsed:
-    """Apply ``read`` to every document of ``text``; a syntax error is the result's error."""
+def parse_yaml(
+    family: str, source: str, text: str, read: Callable[[YamlNode], list[Sink]]
+) -> Parsed:
+    """Apply ``read`` to every document of ``text``; a syntax error, or a ``ValueError``
+    ``read`` raises for a document that is not what it expects, is the result's error."""
     try:
         documents = _compose(text)
     except yaml.YAMLError as exc:
         return Parsed(family, error=f"{source}: invalid YAML: {_yaml_error(exc)}")
-    sinks = [sink for document in documents for sink in read(document)]
+    try:
+        sinks = [sink for document in documents for sink in read(document)]
+    except ValueError as exc:
+        return Parsed(family, error=f"{source}: {exc}")
     return Parsed(family, tuple(sinks))
 
 
@@ -184,7 +192,7 @@ AWS_DEFAULT_REGION: Final = "us-east-1"
 
 
 def _exporter_sinks(
-    exporter: str, config: _Node, channel: str, source: str, path: str
+    exporter: str, config: YamlNode, channel: str, source: str, path: str
 ) -> list[Sink]:
     """The endpoints of one exporter (``otlphttp/backend``) carrying ``channel``; ``path`` is
     where its config sits (``exporters.otlphttp/backend``), for the evidence."""
@@ -193,7 +201,7 @@ def _exporter_sinks(
         return []
     channel = _OTEL_SIGNAL.get(kind, channel)
 
-    def sink(node: _Node, field: str, endpoint: str | None, note: str = "") -> Sink:
+    def sink(node: YamlNode, field: str, endpoint: str | None, note: str = "") -> Sink:
         return Sink(channel, endpoint, f"{source}:{node.line or config.line} {path}.{field}", note)
 
     if kind == "datadog":
@@ -246,7 +254,7 @@ def _exporter_type(exporter: str) -> str:
     return exporter.split("/", 1)[0].replace("_", "").lower()
 
 
-def _otel_document(document: _Node, source: str) -> list[Sink]:
+def _otel_document(document: YamlNode, source: str) -> list[Sink]:
     exporters = document.get("exporters")
     sinks: list[Sink] = []
     seen: set[tuple[str, str]] = set()
@@ -269,7 +277,7 @@ def _otel_document(document: _Node, source: str) -> list[Sink]:
 def otel_collector(text: str, source: str = "config") -> Parsed:
     """An OpenTelemetry Collector config: the exporters that ``service.pipelines`` use,
     one sink per (pipeline signal, exporter endpoint); unused exporters send nothing."""
-    return _parse_yaml("otel-collector", source, text, lambda d: _otel_document(d, source))
+    return parse_yaml("otel-collector", source, text, lambda d: _otel_document(d, source))
 
 
 def otel_exporters(
@@ -281,7 +289,7 @@ def otel_exporters(
     unless the exporter carries one signal only; an OTLP exporter's per-signal endpoints
     (``traces_endpoint``…) carry their signal."""
 
-    def read(document: _Node) -> list[Sink]:
+    def read(document: YamlNode) -> list[Sink]:
         if exporter is not None:
             pairs = [(exporter, document, exporter)]
         else:
@@ -298,7 +306,7 @@ def otel_exporters(
                 )
         return sinks
 
-    return _parse_yaml("otel-collector", source, text, read)
+    return parse_yaml("otel-collector", source, text, read)
 
 
 # --- Elastic Cloud ids ------------------------------------------------------------------
@@ -475,7 +483,7 @@ def _classic_outputs(text: str, source: str) -> list[_Output]:
     return outputs
 
 
-def _yaml_outputs(document: _Node, source: str) -> list[_Output]:
+def _yaml_outputs(document: YamlNode, source: str) -> list[_Output]:
     outputs = []
     for index, node in enumerate(document.get("pipeline").get("outputs").list()):
         props = {k.lower(): (v.text, v.line) for k, v in node.items() if v.text is not None}
@@ -510,7 +518,7 @@ _NO_URL: Final = "no url (unresolved)"
 def prometheus(text: str, source: str = "prometheus.yml") -> Parsed:
     """``remote_write[].url`` of a Prometheus (or agent) config: channel metrics."""
 
-    def read(document: _Node) -> list[Sink]:
+    def read(document: YamlNode) -> list[Sink]:
         sinks = []
         for i, entry in enumerate(document.get("remote_write").list()):
             url = entry.get("url")
@@ -523,7 +531,7 @@ def prometheus(text: str, source: str = "prometheus.yml") -> Parsed:
                 sinks.append(Sink("identity", token_url.text, where))
         return sinks
 
-    return _parse_yaml("prometheus", source, text, read)
+    return parse_yaml("prometheus", source, text, read)
 
 
 def prometheus_resource(obj: Mapping[str, Any]) -> Parsed:
@@ -829,7 +837,7 @@ def fluentd(text: str, source: str = "fluent.conf") -> Parsed:
 
 
 class _Tree:
-    """A TOML or JSON value with :class:`_Node`'s interface; lines are found in the text."""
+    """A TOML or JSON value with :class:`YamlNode`'s interface; lines are found in the text."""
 
     def __init__(self, value: Any, path: tuple[str, ...], find: Callable[[tuple[str, ...]], int]):
         self.value, self.path, self.find = value, path, find
@@ -1002,7 +1010,7 @@ def _vector_channel(kind: str) -> str:
 
 
 def _vector_sink(sink_id: str, body: Any, source: str) -> list[Sink]:
-    """The endpoints of one Vector sink (``body`` is a :class:`_Node` or :class:`_Tree`)."""
+    """The endpoints of one Vector sink (``body`` is a :class:`YamlNode` or :class:`_Tree`)."""
     kind = (body.get("type").text or "").lower()
     channel = _vector_channel(kind)
     path = f"sinks.{sink_id}"
@@ -1417,7 +1425,7 @@ def grafana_agent(text: str, source: str = "agent.yaml") -> Parsed:
         ("traces", "remote_write", "endpoint"),
     )
 
-    def read(document: _Node) -> list[Sink]:
+    def read(document: YamlNode) -> list[Sink]:
         sinks = []
         for j, entry in enumerate(document.get("metrics").get("global").get("remote_write").list()):
             value = entry.get("url")
@@ -1436,7 +1444,7 @@ def grafana_agent(text: str, source: str = "agent.yaml") -> Parsed:
                     sinks.append(Sink(channel, endpoint, where, note))
         return sinks
 
-    return _parse_yaml("grafana-agent", source, text, read)
+    return parse_yaml("grafana-agent", source, text, read)
 
 
 # --- Which parser reads a config ----------------------------------------------------------
