@@ -11,7 +11,6 @@ Every rule names the CISPE / CADA clauses it checks. Reference ids:
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import fnmatch
 import itertools
@@ -244,16 +243,16 @@ def _not_applicable(rule_id: str, what: str) -> pd.DataFrame:
     )
 
 
-# Findings per asset are built and stored a slice of assets at a time (their messages are
-# text per asset: a large estate's would otherwise all be held at once).
-ASSET_SLICE: Final = 40_000
+# Findings per asset and per flow are built and stored a slice at a time (their messages and
+# evidence are text per subject: a large estate's would otherwise all be held at once).
+SLICE: Final = 40_000
 
 
 def _slices(mask: npt.NDArray[np.bool_]) -> Iterator[npt.NDArray[np.intp]]:
-    """Positions of ``mask``'s true rows, :data:`ASSET_SLICE` at a time."""
+    """Positions of ``mask``'s true rows, :data:`SLICE` at a time."""
     rows = np.flatnonzero(mask)
-    for start in range(0, len(rows), ASSET_SLICE):
-        yield rows[start : start + ASSET_SLICE]
+    for start in range(0, len(rows), SLICE):
+        yield rows[start : start + SLICE]
 
 
 def _stream(rule_id: str, what: str, parts: Iterable[pd.DataFrame]) -> Iterator[pd.DataFrame]:
@@ -531,10 +530,26 @@ def _flow_findings(
     inside: Callable[[pd.DataFrame], pd.Series],
     outside: Callable[[pd.DataFrame], pd.Series],
     unknown: Callable[[pd.DataFrame], pd.Series],
-) -> pd.DataFrame:
+) -> Iterator[pd.DataFrame]:
+    """One finding per flow, :data:`SLICE` flows at a time; each slice keeps the flows'
+    positions as its index (``outside`` and friends may look up per-flow arrays by it)."""
     flows = data.flows
     if flows is None or flows.empty or membership is None:
-        return _not_applicable(rule_id, "declared or observed flows")
+        yield _not_applicable(rule_id, "declared or observed flows")
+        return
+    for rows in _slices(np.ones(len(flows), dtype=bool)):
+        part = flows.iloc[rows]
+        yield _flow_verdicts(part, membership[rows], rule_id, inside, outside, unknown)
+
+
+def _flow_verdicts(
+    flows: pd.DataFrame,
+    membership: npt.NDArray[np.int8],
+    rule_id: str,
+    inside: Callable[[pd.DataFrame], pd.Series],
+    outside: Callable[[pd.DataFrame], pd.Series],
+    unknown: Callable[[pd.DataFrame], pd.Series],
+) -> pd.DataFrame:
     subjects = _flow_subjects(flows)
     lead = (
         subjects["channel"] + " flow from " + subjects["from"] + " to " + subjects["destination"]
@@ -570,7 +585,7 @@ def _lands(flows: pd.DataFrame) -> pd.Series:
     return " lands in " + flows["dest_country"].fillna("?").astype(str)
 
 
-def _evaluate_flow_location(data: EvaluationInput) -> pd.DataFrame:
+def _evaluate_flow_location(data: EvaluationInput) -> Iterator[pd.DataFrame]:
     area = data.area.name
     return _flow_findings(
         data,
@@ -589,7 +604,7 @@ def _evaluate_flow_location(data: EvaluationInput) -> pd.DataFrame:
     )
 
 
-def _evaluate_flow_control(data: EvaluationInput) -> pd.DataFrame:
+def _evaluate_flow_control(data: EvaluationInput) -> Iterator[pd.DataFrame]:
     area = data.area.name
     location = data.flow_location
 
@@ -721,17 +736,14 @@ def evaluate_rules(
     exemptions: Sequence[ExemptionConfig] = (),
     today: dt.date | None = None,
 ) -> Iterator[pd.DataFrame]:
-    """Each registered rule's findings in turn, severity, area and exemptions applied: a sweep
-    stores one rule's findings before it evaluates the next, never all of them at once."""
+    """Each registered rule's findings in turn (a rule with a finding per asset or per flow
+    gives them a slice at a time), severity, area and exemptions applied: a sweep stores each
+    frame before the next is built, never all findings at once."""
     for rule in REGISTRY.values():
         if rule.requirement not in requirements:
             frame = _not_applicable(rule.id, f"{rule.requirement} requirement configured")
             frame["message"] = f"the configuration does not require {rule.requirement}"
             parts: Iterable[pd.DataFrame] = [frame]
-        elif rule.reads[0] == "flows":
-            # One finding per flow, each with its own message and evidence: a large estate's
-            # flows are judged (and stored) a slice at a time, never all their text at once.
-            parts = (f for part in _flow_slices(data) for f in _frames(rule.evaluate(part)))
         else:
             parts = _frames(rule.evaluate(data))
         for frame in parts:
@@ -742,25 +754,6 @@ def evaluate_rules(
 
 def _frames(result: pd.DataFrame | Iterator[pd.DataFrame]) -> Iterable[pd.DataFrame]:
     return [result] if isinstance(result, pd.DataFrame) else result
-
-
-FLOW_SLICE: Final = 40_000
-
-
-def _flow_slices(data: EvaluationInput) -> Iterator[EvaluationInput]:
-    """``data`` with its flows (and their memberships) in slices of :data:`FLOW_SLICE`."""
-    flows = data.flows
-    if flows is None or len(flows) <= FLOW_SLICE:
-        yield data
-        return
-    for start in range(0, len(flows), FLOW_SLICE):
-        stop = start + FLOW_SLICE
-        yield dataclasses.replace(
-            data,
-            flows=flows.iloc[start:stop].reset_index(drop=True),
-            flow_location=None if data.flow_location is None else data.flow_location[start:stop],
-            flow_control=None if data.flow_control is None else data.flow_control[start:stop],
-        )
 
 
 def evaluate(
