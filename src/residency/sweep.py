@@ -296,22 +296,23 @@ def _give_back_freed_memory() -> None:
     """Return the C heap's freed pages to the system (glibc ``malloc_trim``). Python strings
     of a rule's findings are freed once stored, but glibc keeps their pages, so without this
     each rule would start from the previous one's high-water mark. A no-op elsewhere."""
-    global _MALLOC_TRIM
-    if _MALLOC_TRIM is None:
-        import ctypes
-        import ctypes.util
-
-        name = ctypes.util.find_library("c")
-        try:
-            _MALLOC_TRIM = ctypes.CDLL(name).malloc_trim if name else False
-        except (OSError, AttributeError):
-            _MALLOC_TRIM = False
-    if _MALLOC_TRIM:
-        _MALLOC_TRIM(0)
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
     pa.default_memory_pool().release_unused()
 
 
-_MALLOC_TRIM: Any = None
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        trim: Callable[[int], int] = ctypes.CDLL(name).malloc_trim
+    except (OSError, AttributeError, TypeError):
+        return None
+    return trim
 
 
 def run_sweep(
