@@ -8,11 +8,12 @@ reported as unresolved, never as a place.
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Final
 
 import pandas as pd
 
-__all__ = ["DEFAULT_PORTS", "split_endpoints"]
+__all__ = ["DEFAULT_PORTS", "canonical_ip", "split_endpoints"]
 
 DEFAULT_PORTS: Final = {
     "http": 80,
@@ -64,6 +65,16 @@ def split_endpoints(raw: pd.Series) -> pd.DataFrame:
         },
         index=raw.index,
     )
+
+
+def canonical_ip(text: str | None) -> str | None:
+    """``text`` as an IP address in its canonical form, or None if it is not one."""
+    if not text:
+        return None
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return None
 
 
 def _objects(values: pd.Series) -> pd.Series:

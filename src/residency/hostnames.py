@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from residency.endpoints import canonical_ip
 from residency.errors import ConfigError
 
 __all__ = ["Answer", "DnsResolver", "HostResolver", "dns_pass", "parse_nameserver"]
@@ -154,15 +155,8 @@ _RESOLVER_ASSET: Final = "residency:dns-lookup"
 def _is_address(values: pd.Series) -> npt.NDArray[np.bool_]:
     """Whether each host text is an IP address (a few distinct values: parsed once each)."""
     codes, distinct = pd.factorize(values.astype(str))
-
-    def parses(text: str) -> bool:
-        try:
-            ipaddress.ip_address(text.strip("[]"))
-        except ValueError:
-            return False
-        return True
-
-    return np.array([parses(t) for t in distinct], dtype=bool)[codes]
+    parsed = [canonical_ip(t.strip("[]")) is not None for t in distinct]
+    return np.array(parsed, dtype=bool)[codes]
 
 
 def dns_pass(

@@ -45,6 +45,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from residency.data import regions_path
+from residency.endpoints import canonical_ip
 from residency.errors import DataError
 from residency.hostnames import HostResolver, dns_pass
 from residency.yamlio import load_yaml, validate_document
@@ -204,20 +205,11 @@ def is_internal(host: str | None, ip: str | None) -> bool:
             )
     if host:
         name = host.lower().rstrip(".")
-        if _address(name.strip("[]")) is not None:
+        if canonical_ip(name.strip("[]")) is not None:
             return is_internal(None, name.strip("[]"))
         if "." not in name or name == "localhost" or name.endswith(_INTERNAL_SUFFIXES):
             return True
     return False
-
-
-def _address(text: str | None) -> str | None:
-    if not text:
-        return None
-    try:
-        return str(ipaddress.ip_address(text))
-    except ValueError:
-        return None
 
 
 def _catalog_entry(host: str, catalog: EndpointCatalog) -> tuple[str, Any] | None:
@@ -244,10 +236,10 @@ def _resolve_one(
     basis ``internal`` leaves the place to the caller (the source's own)."""
     if (endpoint or ip or "") in _ANYWHERE:
         return None, None, None, "anywhere"
-    address = _address(ip) or _address(host)
+    address = canonical_ip(ip) or canonical_ip(host)
     # A host name (an observed flow has both the name and the address it reached) is the
     # better evidence: catalogs know names; the address answers where no name does.
-    name = host if host and _address(host) is None else None
+    name = host if host and canonical_ip(host) is None else None
     if is_internal(host, ip):
         return None, None, None, "internal"
     if address is not None and address in own:
@@ -327,11 +319,11 @@ def resolve_flows(
     own_map: dict[str, tuple[Any, Any, Any]] = {}
     if own is not None and len(own):
         for row in own.drop_duplicates("address").itertuples(index=False):
-            address = _address(str(row.address))
+            address = canonical_ip(str(row.address))
             if address is not None:
                 own_map[address] = (row.country, row.operator, row.operator_jurisdiction)
     addresses = pd.Series(
-        [_address(None if i == "\x00" else i) or _address(None if h == "\x00" else h)
+        [canonical_ip(None if i == "\x00" else i) or canonical_ip(None if h == "\x00" else h)
          for h, i, _e in distinct],
         dtype=object,
     )  # fmt: skip
