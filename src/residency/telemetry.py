@@ -1512,8 +1512,9 @@ def sink_flows(parsed: Iterable[tuple[Any, str, Parsed]]) -> pd.DataFrame:
     includes and that was not followed (``Parsed.notes``)."""
     rows: list[tuple[Any, str, str | None, str, str]] = []
     for asset_id, obj, result in parsed:
+        # What cannot be read is recorded on the channel its agent usually carries.
+        channel = _FAMILY_CHANNEL.get(result.family, "logs")
         if result.error is not None:
-            channel = _FAMILY_CHANNEL.get(result.family, "logs")
             note = f"{result.family} config: parse error: {result.error} (unknown)"
             rows.append((asset_id, channel, None, f"{obj}", note))
         for sink in result.sinks:
@@ -1521,7 +1522,6 @@ def sink_flows(parsed: Iterable[tuple[Any, str, Parsed]]) -> pd.DataFrame:
         for note in result.notes:
             # A file the config pulls in and that was not read: its outputs are unseen, which
             # is a flow that cannot be placed, never a silent gap.
-            channel = _FAMILY_CHANNEL.get(result.family, "logs")
             rows.append((asset_id, channel, None, f"{obj} {note}", "its outputs are unseen"))
     frame = pd.DataFrame(rows, columns=["asset_id", "channel", "raw", "where", "note"])
     return _flow_frame(frame)
