@@ -28,6 +28,7 @@ from residency.telemetry import (
     FLOW_COLUMNS,
     VENDOR_ENV_NAMES,
     Parsed,
+    origin,
     otel_collector,
     prometheus_resource,
     sink_flows,
@@ -48,20 +49,13 @@ __all__ = [
 AGENT_ATTRIBUTES: Final = ["agent_kind", "api_version"]
 _OTEL: Final = "OpenTelemetryCollector"
 _LINE: Final = re.compile(r"^spec\.config:\d+ ")
-# Everything after the authority of a URL (or of ``host:port``): paths, queries and
-# fragments can hold tokens or tenant ids, so only ``scheme://host:port`` is kept.
-_AFTER_AUTHORITY: Final = (
-    r"^([A-Za-z][A-Za-z0-9+.-]*://[^/?#\s]*|(?![A-Za-z][A-Za-z0-9+.-]*://)[^/?#\s]*)[/?#].*$"
-)
-_PATH: Final = re.compile(_AFTER_AUTHORITY, re.DOTALL)
-
-
-def _origin(endpoint: str | None) -> str | None:
-    return None if endpoint is None else _PATH.sub(r"\1", endpoint.strip())
 
 
 def _origins(parsed: Parsed) -> Parsed:
-    sinks = tuple(replace(s, endpoint=_origin(s.endpoint)) for s in parsed.sinks)
+    sinks = tuple(
+        replace(s, endpoint=None if s.endpoint is None else origin(s.endpoint))
+        for s in parsed.sinks
+    )
     return replace(parsed, sinks=sinks)
 
 
@@ -282,8 +276,9 @@ def env_flows(pods: pd.DataFrame) -> pd.DataFrame:
 
 
 def _cut(values: pd.Series) -> pd.Series:
-    """URLs without path, query or fragment (a Sentry DSN's project, an OTLP path)."""
-    return values.str.strip().str.replace(_AFTER_AUTHORITY, r"\1", regex=True)
+    """URLs without userinfo, path, query or fragment (a Sentry DSN's key and project, an OTLP
+    path): distinct entries only, each once."""
+    return values.map(origin)
 
 
 @functools.lru_cache(maxsize=16)

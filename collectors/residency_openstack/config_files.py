@@ -31,11 +31,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
-from urllib.parse import urlsplit
 
 import yaml
 
-from residency.telemetry import Parsed, Sink, YamlNode, parse_yaml
+from residency.telemetry import Parsed, Sink, YamlNode, origin, parse_yaml
 
 __all__ = ["ceilometer_pipeline", "oslo_config", "parse_file"]
 
@@ -52,17 +51,11 @@ _TRUE: Final = frozenset({"true", "1", "yes", "on"})
 
 
 def _authority(url: str) -> str | None:
-    """``scheme://host:port`` of one URL (no userinfo, path or query), or the raw text when
-    it does not parse: :func:`residency.endpoints.split_endpoints` then reports it
-    unresolved rather than taking it for a host."""
-    try:
-        parts = urlsplit(url.strip())
-        netloc = parts.netloc.rpartition("@")[2]
-    except ValueError:
-        return url
-    if not parts.scheme or not netloc:
-        return None
-    return f"{parts.scheme.lower()}://{netloc}"
+    """``scheme://host:port`` of one URL (no userinfo, path or query), or None when it names
+    no scheme or no host."""
+    endpoint = origin(url)
+    scheme, _, rest = endpoint.partition("://")
+    return endpoint if scheme and rest else None
 
 
 def _transport_hosts(url: str) -> list[str]:

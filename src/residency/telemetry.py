@@ -47,6 +47,7 @@ __all__ = [
     "fluent_bit",
     "fluentd",
     "grafana_agent",
+    "origin",
     "otel_collector",
     "otel_exporters",
     "parse_config",
@@ -569,7 +570,7 @@ _ORIGIN: Final = re.compile(
 )
 
 
-def _origin(url: str, scheme: str | None = None) -> str:
+def origin(url: str, scheme: str | None = None) -> str:
     """``scheme://host:port`` of a URL as written, without userinfo, path or query (paths and
     queries may hold tokens); ``scheme`` is added where the value has none."""
     found = _ORIGIN.match(url.strip())
@@ -714,7 +715,7 @@ def _fluentd_sinks(output: _Output, directive: _Directive, source: str, path: st
         if value("hosts"):
             hosts = [h.strip() for h in (value("hosts") or "").strip("[]").split(",")]
             return [
-                Sink(channel, _origin(h.strip("\"'"), scheme), output.at("hosts"))
+                Sink(channel, origin(h.strip("\"'"), scheme), output.at("hosts"))
                 for h in hosts
                 if h.strip("\"'")
             ]
@@ -742,7 +743,7 @@ def _fluentd_sinks(output: _Output, directive: _Directive, source: str, path: st
         return sinks or [Sink(channel, None, output.where, "forward without <server> (unresolved)")]
     if name == "s3":
         if value("s3_endpoint"):
-            return [Sink(channel, _origin(value("s3_endpoint") or ""), output.at("s3_endpoint"))]
+            return [Sink(channel, origin(value("s3_endpoint") or ""), output.at("s3_endpoint"))]
         region = value("s3_region")
         note = "" if region else f"no s3_region: the plugin's default {AWS_DEFAULT_REGION}"
         bucket = value("s3_bucket")
@@ -751,24 +752,24 @@ def _fluentd_sinks(output: _Output, directive: _Directive, source: str, path: st
         return [Sink(channel, url, output.at("s3_region"), note)]
     if name in _FLUENTD_AWS:
         if value("endpoint"):
-            return [Sink(channel, _origin(value("endpoint") or ""), output.at("endpoint"))]
+            return [Sink(channel, origin(value("endpoint") or ""), output.at("endpoint"))]
         region = value("region")
         note = "" if region else "no region: the AWS SDK's region chain decides (unresolved)"
         return [Sink(channel, _aws(_FLUENTD_AWS[name], region), output.at("region"), note)]
     if name in _FLUENTD_KAFKA:
         brokers = [b.strip() for b in (value("brokers") or "").split(",") if b.strip()]
-        return [Sink(channel, _origin(b), output.at("brokers")) for b in brokers] or [
+        return [Sink(channel, origin(b), output.at("brokers")) for b in brokers] or [
             Sink(channel, "localhost:9092", output.where, "no brokers: the plugin's default")
         ]
     if name == "datadog":
         if value("dd_url"):
-            return [Sink(channel, _origin(value("dd_url") or ""), output.at("dd_url"))]
+            return [Sink(channel, origin(value("dd_url") or ""), output.at("dd_url"))]
         if value("host"):
             ssl = (value("use_ssl") or "true").lower() != "false"
             return [
                 Sink(
                     channel,
-                    _origin(value("host") or "", "https" if ssl else "http"),
+                    origin(value("host") or "", "https" if ssl else "http"),
                     output.at("host"),
                 )
             ]
@@ -778,7 +779,7 @@ def _fluentd_sinks(output: _Output, directive: _Directive, source: str, path: st
         return [Sink(channel, url, output.at("site"), note)]
     if name == "splunk_hec":
         if value("full_url"):
-            return [Sink(channel, _origin(value("full_url") or ""), output.at("full_url"))]
+            return [Sink(channel, origin(value("full_url") or ""), output.at("full_url"))]
         host, port = value("hec_host"), value("hec_port") or "8088"
         scheme = value("protocol") or "https"
         target = f"{scheme}://{host}" + (f":{port}" if port.isdigit() else "") if host else None
@@ -788,7 +789,7 @@ def _fluentd_sinks(output: _Output, directive: _Directive, source: str, path: st
     if name == "loki":
         url = value("url")
         note = "" if url else "no url: the plugin's default Grafana Cloud US"
-        target = _origin(url) if url else "https://logs-prod-us-central1.grafana.net"
+        target = origin(url) if url else "https://logs-prod-us-central1.grafana.net"
         return [Sink(channel, target, output.at("url"), note)]
     if name == "azure-loganalytics":
         workspace = value("customer_id")
@@ -797,12 +798,12 @@ def _fluentd_sinks(output: _Output, directive: _Directive, source: str, path: st
         return [Sink(channel, target, output.at("customer_id"), "" if target else "(unresolved)")]
     if name == "newrelic":
         base = value("base_uri") or "https://log-api.newrelic.com/log/v1"
-        return [Sink(channel, _origin(base), output.at("base_uri"))]
+        return [Sink(channel, origin(base), output.at("base_uri"))]
     if name in _FLUENTD_FIXED:
         return [Sink(channel, _FLUENTD_FIXED[name], output.where, f"{name} output")]
     for field in ("endpoint", "endpoint_url", "url", "uri"):
         if value(field):
-            return [Sink(channel, _origin(value(field) or ""), output.at(field))]
+            return [Sink(channel, origin(value(field) or ""), output.at(field))]
     if name in _FLUENTD_HOSTS or value("host"):
         default_host, default_port = _FLUENTD_HOSTS.get(name, ("127.0.0.1", 80))
         host, port = value("host"), value("port") or str(default_port)
@@ -1027,14 +1028,14 @@ def _vector_sink(sink_id: str, body: Any, source: str) -> list[Sink]:
     endpoint = body.get("endpoint")
     if kind in _VECTOR_DATADOG:
         if endpoint.text is not None:
-            return [sink(endpoint, "endpoint", _origin(endpoint.text))]
+            return [sink(endpoint, "endpoint", origin(endpoint.text))]
         site = body.get("site")
         note = "" if site.text else f"no site: Datadog's default {DATADOG_DEFAULT_SITE}"
         url = f"https://{_VECTOR_DATADOG[kind]}.{site.text or DATADOG_DEFAULT_SITE}"
         return [sink(site, "site", url, note)]
     if kind in _VECTOR_AWS:
         if endpoint.text is not None:
-            return [sink(endpoint, "endpoint", _origin(endpoint.text))]
+            return [sink(endpoint, "endpoint", origin(endpoint.text))]
         region = body.get("region")
         note = "" if region.text else "no region: the AWS SDK's region chain decides (unresolved)"
         bucket = body.get("bucket").text
@@ -1043,7 +1044,7 @@ def _vector_sink(sink_id: str, body: Any, source: str) -> list[Sink]:
     if kind == "kafka":
         servers = body.get("bootstrap_servers")
         brokers = [b.strip() for b in (servers.text or "").split(",") if b.strip()]
-        return [sink(servers, "bootstrap_servers", _origin(b)) for b in brokers] or [
+        return [sink(servers, "bootstrap_servers", origin(b)) for b in brokers] or [
             sink(body, "bootstrap_servers", None, "no bootstrap_servers (unresolved)")
         ]
     if kind == "opentelemetry":
@@ -1052,7 +1053,7 @@ def _vector_sink(sink_id: str, body: Any, source: str) -> list[Sink]:
             sink(
                 uri,
                 "protocol.uri",
-                _origin(uri.text) if uri.text else None,
+                origin(uri.text) if uri.text else None,
                 "" if uri.text else "no protocol.uri (unresolved)",
             )
         ]
@@ -1089,7 +1090,7 @@ def _vector_sink(sink_id: str, body: Any, source: str) -> list[Sink]:
         texts = [v for v in values if v.text is not None]
         if texts:
             return [
-                sink(v, field, _origin(p)) for v in texts for p in v.text.split(",") if p.strip()
+                sink(v, field, origin(p)) for v in texts for p in v.text.split(",") if p.strip()
             ]
     if kind in _VECTOR_FIXED:
         return [sink(body, "type", _VECTOR_FIXED[kind], f"{kind} sink")]
@@ -1395,7 +1396,7 @@ def _alloy_sinks(root: _Block, source: str) -> list[Sink]:
             path = (
                 f"{component} {holder}.{field}" if target is not block else f"{component} {field}"
             )
-            endpoint = _origin(value) if value is not None else None
+            endpoint = origin(value) if value is not None else None
             text = ", ".join(n for n in (why, note) if n)
             sinks.extend(Sink(c, endpoint, _where(source, line, path), text) for c in channels)
     return sinks
@@ -1430,7 +1431,7 @@ def grafana_agent(text: str, source: str = "agent.yaml") -> Parsed:
         for j, entry in enumerate(document.get("metrics").get("global").get("remote_write").list()):
             value = entry.get("url")
             path = f"metrics.global.remote_write[{j}].url"
-            endpoint = _origin(value.text) if value.text else None
+            endpoint = origin(value.text) if value.text else None
             where = _where(source, value.line or entry.line, path)
             sinks.append(Sink("metrics", endpoint, where, "" if value.text else _NO_URL))
         for channel, listing, field in fields:
@@ -1438,7 +1439,7 @@ def grafana_agent(text: str, source: str = "agent.yaml") -> Parsed:
                 for j, entry in enumerate(config.get(listing).list()):
                     value = entry.get(field)
                     path = f"{channel}.configs[{i}].{listing}[{j}].{field}"
-                    endpoint = _origin(value.text) if value.text else None
+                    endpoint = origin(value.text) if value.text else None
                     note = "" if value.text else f"no {field} (unresolved)"
                     where = _where(source, value.line or entry.line, path)
                     sinks.append(Sink(channel, endpoint, where, note))
