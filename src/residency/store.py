@@ -71,11 +71,7 @@ class SweepWriter:
         """
         if table in self._rows and table not in self._writers:
             raise RuntimeError(f"table {table} of sweep {self.sweep_id} is already closed")
-        if "sweep_id" not in data.column_names:
-            data = data.add_column(
-                0, "sweep_id", pa.array([self.sweep_id] * len(data), pa.string())
-            )
-        data = conform(table, data)
+        data = self._conformed(table, data)
         writer = self._writers.get(table)
         if writer is None:
             sink = self.fs.open_output_stream(f"{self.folder}/{table}.parquet")
@@ -93,21 +89,32 @@ class SweepWriter:
             if writer is not None:
                 writer.close()
 
-    def rewrite(self, table: str, data: pa.Table) -> None:
-        """Replace a closed ``table`` with ``data`` (the flows, once their destinations are
-        resolved); written beside it and moved over it, so it is never half written."""
+    def rewrite(self, table: str, parts: Iterable[pa.Table]) -> None:
+        """Replace a closed ``table`` with ``parts`` (the flows, once their destinations are
+        resolved, converted a slice at a time); written beside it and moved over it, so it is
+        never half written."""
         if table not in self._rows or table in self._writers:
             raise RuntimeError(f"table {table} of sweep {self.sweep_id} is not closed")
+        tmp = f"{self.folder}/.{table}.parquet.tmp"
+        rows = 0
+        with (
+            self.fs.open_output_stream(tmp) as sink,
+            pq.ParquetWriter(sink, SCHEMAS[table], compression="zstd") as writer,
+        ):
+            for data in parts:
+                writer.write_table(self._conformed(table, data))
+                rows += len(data)
+        self.fs.move(tmp, f"{self.folder}/{table}.parquet")
+        self._rows[table] = rows
+
+    def _conformed(self, table: str, data: pa.Table) -> pa.Table:
+        """``data`` with this sweep's ``sweep_id`` (where it has none), checked against and
+        cast to ``table``'s schema."""
         if "sweep_id" not in data.column_names:
             data = data.add_column(
                 0, "sweep_id", pa.array([self.sweep_id] * len(data), pa.string())
             )
-        data = conform(table, data)
-        tmp = f"{self.folder}/.{table}.parquet.tmp"
-        with self.fs.open_output_stream(tmp) as sink:
-            pq.write_table(data, sink, compression="zstd")
-        self.fs.move(tmp, f"{self.folder}/{table}.parquet")
-        self._rows[table] = len(data)
+        return conform(table, data)
 
     def read(self, table: str, columns: list[str] | None = None) -> pa.Table:
         """Read back a table this writer closed (for locate and evaluate): in one thread and

@@ -24,6 +24,7 @@ from residency.locate import locate_assets, sites_frame
 from residency.resolve import OWN_ADDRESS_ATTRIBUTES, declared_catalog, resolve_sweep_flows
 from residency.rules import (
     FINDING_COLUMNS,
+    SLICE,
     EvaluationInput,
     evaluate,
     evaluate_rules,
@@ -360,7 +361,13 @@ def run_sweep(
         writer.write("placements", _with_provenance(placements, sources, evaluated_at))
         if data.flows is not None:
             resolved = data.flows.drop(columns=["asset_kind", "asset_name"])
-            writer.rewrite("flows", pa.Table.from_pandas(resolved, preserve_index=False))
+            writer.rewrite(
+                "flows",
+                (
+                    pa.Table.from_pandas(resolved.iloc[start : start + SLICE], preserve_index=False)
+                    for start in range(0, len(resolved), SLICE)
+                ),
+            )
         del assets, placements, sources, flows
         # One rule's findings at a time: stored, counted, and let go before the next rule.
         counts = []
