@@ -26,6 +26,7 @@ from residency.sample.kubeapi import (
     human_duration,
     write_kubeconfig,
 )
+from residency_kubernetes.api import http_get
 
 TOKEN = "residency-test-token-7f3a"
 Kubectl = Callable[..., subprocess.CompletedProcess[str]]
@@ -259,14 +260,8 @@ def test_client_reads_local_and_aggregated_api_services(
 
 
 def _get_path(api: client.ApiClient, path: str) -> tuple[int, str, Any]:
-    response = api.call_api(
-        path,
-        "GET",
-        auth_settings=["BearerToken"],
-        _preload_content=False,
-        _return_http_data_only=True,
-    )
-    return response.status, response.headers["Content-Type"], json.loads(response.data)
+    answer = http_get(api, api.configuration.host + path, 30)
+    return answer.status, str(answer.content_type), json.loads(answer.data)
 
 
 def test_service_account_issuer_discovery_as_kube_apiserver_serves_it(
@@ -426,16 +421,9 @@ def test_wrong_or_missing_token_is_unauthorized(server: KubeAPIServer, tmp_path:
 
 
 def test_served_pods_weigh_a_few_kilobytes(api: client.ApiClient) -> None:
-    response = api.call_api(
-        "/api/v1/pods",
-        "GET",
-        header_params={"Accept": "application/json"},
-        auth_settings=["BearerToken"],
-        _preload_content=False,
-        _return_http_data_only=True,
-    )
-    body = json.loads(response.data)
-    average = len(response.data) / len(body["items"])
+    answer = http_get(api, api.configuration.host + "/api/v1/pods", 30)
+    body = json.loads(answer.data)
+    average = len(answer.data) / len(body["items"])
     assert 2_500 <= average <= 5_000
 
 

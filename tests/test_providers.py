@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import gzip
+import json
+import os
 import re
+import sys
+import zipfile
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -223,26 +229,51 @@ def test_yaml_one_one_booleans_stay_strings(catalogs: dict[str, Provider]) -> No
 # --------------------------------------------------------------------------- AWS vs botocore
 
 
-def _botocore_regions() -> tuple[str, set[str], set[str]]:
-    botocore = pytest.importorskip("botocore", reason="botocore is not installed")
-    from botocore.loaders import create_loader
+# botocore is not installed beside residency: it needs python-dateutil<3, which the newest
+# kubernetes client does not allow, and the suite must run on what users install. Its region
+# data is read from its wheel instead, which the README's test command downloads into the
+# venv's reference/ folder (`pip download --no-deps -d .venv/reference botocore`).
+REFERENCE = Path(sys.prefix) / "reference"
 
-    loader = create_loader()
+
+def _botocore_data(wheel: Path, name: str) -> dict[str, Any]:
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        plain, packed = f"botocore/data/{name}.json", f"botocore/data/{name}.json.gz"
+        if plain in names:
+            data: dict[str, Any] = json.loads(archive.read(plain))
+        elif packed in names:
+            data = json.loads(gzip.decompress(archive.read(packed)))
+        else:
+            pytest.fail(f"{wheel.name} has no botocore/data/{name}.json(.gz)")
+    return data
+
+
+def _botocore_regions() -> tuple[str, set[str], set[str]]:
+    wheels = sorted(REFERENCE.glob("botocore-*.whl"))
+    if not wheels:
+        reason = (
+            f"no botocore wheel in {REFERENCE} (pip download --no-deps -d {REFERENCE} botocore)"
+        )
+        if os.environ.get("RESIDENCY_REQUIRE_REFERENCE"):
+            pytest.fail(f"RESIDENCY_REQUIRE_REFERENCE is set but there is {reason}")
+        pytest.skip(reason)
+    wheel = wheels[-1]
+    version = wheel.name.split("-")[1]
     aws: set[str] = set()
     extra: set[str] = set()
-    partitions = loader.load_data("partitions")["partitions"]
-    for partition in partitions:
+    for partition in _botocore_data(wheel, "partitions")["partitions"]:
         names = {r for r in partition.get("regions", {}) if not r.endswith("-global")}
         if partition["id"] == "aws":
             aws |= names
         elif partition["id"] == "aws-eusc":
             extra |= names
-    for partition in loader.load_data("endpoints")["partitions"]:
+    for partition in _botocore_data(wheel, "endpoints")["partitions"]:
         if partition["partition"] == "aws":
             aws |= set(partition["regions"])
         elif partition["partition"] == "aws-eusc":
             extra |= set(partition["regions"])
-    return str(botocore.__version__), aws, extra
+    return version, aws, extra
 
 
 def test_aws_catalog_matches_botocore_both_ways(catalogs: dict[str, Provider]) -> None:

@@ -1,36 +1,36 @@
-"""The ``residency`` command line."""
+"""The ``residency`` command line.
+
+Start-up is kept light: ``residency --version`` and ``--help`` import only typer and rich's
+console. Every command imports what it needs (pandas, pyarrow, the collectors) when it runs
+(``benchmarks/startup.py`` measures it).
+"""
 
 from __future__ import annotations
 
-import contextlib
+import datetime as dt
 import enum
 import functools
-import json
 import os
-import secrets
-import shutil
 import sys
 import tempfile
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, Final, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Final, TypeVar
 
-import numpy as np
-import pandas as pd
 import typer
-import yaml
 from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from residency import __version__, cloudranges, ipdata
-from residency.areas import INSIDE, OUTSIDE, load_areas
-from residency.config import Config, load_config
-from residency.errors import ConfigError, DataError, ResidencyError
-from residency.report import FORMATS, render, verdict
-from residency.store import list_sweeps, open_sweep
-from residency.sweep import SweepOutcome, exit_code, reevaluate, run_sweep, summarise
+from residency import __version__
+from residency.errors import INTERNAL_ERROR, ConfigError, DataError, ResidencyError
+from residency.scrub import scrub_text
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from residency.config import Config
+    from residency.sweep import SweepOutcome
 
 __all__ = ["app", "main"]
 
@@ -42,7 +42,9 @@ app = typer.Typer(
         "Prove whether an estate's OpenStack and Kubernetes Critical Assets, metadata and "
         "telemetry stay inside a Defined Geographical Area of Sovereignty.\n\n"
         "Exit codes: 0 all proven inside; 1 violations; 2 usage or configuration error; "
-        "3 incomplete (unknowns or coverage gaps) without violations."
+        "3 incomplete (unknowns or coverage gaps) without violations; 4 internal error "
+        "(a bug: the details are written to a file, no sweep is committed); "
+        "130 interrupted."
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -86,17 +88,53 @@ FailOn = Annotated[FailOnLevel, typer.Option(help=FAIL_ON_HELP)]
 
 
 def user_errors(func: F) -> F:
-    """Print a user's mistake as one line on stderr and exit with its code, no traceback."""
+    """Print a user's mistake as one line on stderr and exit with its code, no traceback.
+
+    Anything else escapes to :func:`main`, which reports it as an internal error (exit 4);
+    an interrupt exits 130 (nothing is committed: the sweep's writer aborts on any exit).
+    """
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
         except ResidencyError as exc:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+            err.print(
+                f"[bold red]error:[/] {scrub_text(str(exc))}",
+                highlight=False,
+                markup=True,
+                soft_wrap=True,
+            )
             raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            err.print("interrupted: nothing was committed", highlight=False)
+            raise typer.Exit(130) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def internal_error(exc: BaseException) -> int:
+    """Write ``exc``'s traceback to a file (never the terminal), print one line, return 4.
+
+    The file goes to ``$RESIDENCY_ERROR_DIR`` or the system's temporary folder; its text is
+    scrubbed of credentials like everything else the tool writes.
+    """
+    folder = Path(os.environ.get("RESIDENCY_ERROR_DIR") or tempfile.gettempdir())
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    text = scrub_text("".join(traceback.format_exception(exc)))
+    what = scrub_text(f"{type(exc).__name__}: {exc}".splitlines()[0])[:300]
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(
+            prefix=f"residency-internal-error-{stamp}-", suffix=".txt", dir=folder
+        )
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(f"residency {__version__}, python {sys.version.split()[0]}\n{text}")
+        where = f"details in {name}"
+    except OSError as write_error:
+        where = f"no details written: {write_error.strerror or write_error}"
+    err.print(f"internal error: {what} ({where})", highlight=False, markup=False, soft_wrap=True)
+    return INTERNAL_ERROR
 
 
 def _version(value: bool) -> None:
@@ -117,6 +155,8 @@ def _root(
 @contextmanager
 def _progress() -> Iterator[tuple[Callable[[str, int], None], Callable[[str], None]]]:
     """Progress bars per source and kind on a terminal; silence when piped."""
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     bar = Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -144,6 +184,10 @@ def _progress() -> Iterator[tuple[Callable[[str, int], None], Callable[[str], No
 
 
 def _print_summary(outcome: SweepOutcome, area: str) -> None:
+    from rich.table import Table
+
+    from residency.report import verdict
+
     summary = outcome.summary
     table = Table(title=f"residency — sweep {outcome.sweep_id} — area {area}", title_justify="left")
     table.add_column("rule")
@@ -169,6 +213,8 @@ def _print_summary(outcome: SweepOutcome, area: str) -> None:
 
 
 def _sweep(config: Config, config_file: str) -> SweepOutcome:
+    from residency.sweep import run_sweep
+
     with _progress() as (advance, stage):
         return run_sweep(config, config_file, progress=advance, stage=stage)
 
@@ -180,6 +226,9 @@ def sweep(
     fail_on: FailOn = FailOnLevel.incomplete,
 ) -> None:
     """Collect every configured source, locate, evaluate, and store the sweep."""
+    from residency.config import load_config
+    from residency.sweep import exit_code
+
     cfg = load_config(config)
     outcome = _sweep(cfg, config.name)
     _print_summary(outcome, cfg.area)
@@ -197,6 +246,10 @@ def check(
     fail_on: FailOn = FailOnLevel.incomplete,
 ) -> None:
     """Evaluate a stored sweep again with the current area, requirements and exemptions."""
+    from residency.config import load_config
+    from residency.store import open_sweep
+    from residency.sweep import exit_code, reevaluate
+
     cfg = load_config(config)
     stored = open_sweep(cfg.store_location(), sweep_id)
     outcome = reevaluate(stored, cfg, config.name)
@@ -205,6 +258,8 @@ def check(
 
 
 def _store_of(config: Path | None, store: str | None) -> str:
+    from residency.config import load_config
+
     if store:
         return store
     if config is None:
@@ -230,6 +285,10 @@ def report(
     ] = None,
 ) -> None:
     """Render a stored sweep's findings as Markdown, JSON or HTML."""
+    from residency.report import render
+    from residency.store import open_sweep
+    from residency.sweep import summarise
+
     stored = open_sweep(_store_of(config, store), sweep_id)
     findings = stored.table("findings").to_pandas()
     coverage = stored.table("coverage").to_pandas()
@@ -258,6 +317,11 @@ def history(
     store: Annotated[str | None, typer.Option(help="Store path or URL.")] = None,
 ) -> None:
     """List the committed sweeps in the store, oldest first."""
+    from rich.table import Table
+
+    from residency.report import verdict
+    from residency.store import list_sweeps
+
     table = Table("sweep", "area", "verdict", "fail", "unknown", "complete")
     for stored in list_sweeps(_store_of(config, store)):
         summary = stored.manifest.get("summary", {})
@@ -286,11 +350,20 @@ def demo(
     fail_on: FailOn = FailOnLevel.incomplete,
 ) -> None:
     """Sweep the bundled sample estate (no credentials) and write its reports."""
+    import contextlib
+    import secrets
+
+    import yaml
+
+    from residency.config import load_config
+    from residency.report import FORMATS, render
     from residency.sample import generate_estate
     from residency.sample.kube_objects import sample_cluster
     from residency.sample.kubeapi import KubeAPIServer
     from residency.sample.openstack_config import write_config_files
     from residency.sample.osapi import OpenStackAPIServer
+    from residency.store import open_sweep
+    from residency.sweep import exit_code
 
     estate = generate_estate(seed, scale)
     try:
@@ -385,6 +458,10 @@ def areas_list(
     ] = None,
 ) -> None:
     """List every known area."""
+    from rich.table import Table
+
+    from residency.areas import load_areas
+
     catalog = load_areas(area_file or [])
     table = Table("name", "title", "codes")
     for name in catalog.names():
@@ -405,6 +482,10 @@ def areas_show(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Show an area: what it includes and excludes, and where it is defined."""
+    import json
+
+    from residency.areas import load_areas
+
     area = load_areas(area_file or []).get(name)
     data = {
         "name": area.name,
@@ -427,6 +508,9 @@ def areas_show(
 
 
 def _read_points(path: Path) -> pd.DataFrame:
+    import numpy as np
+    import pandas as pd
+
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     except FileNotFoundError:
@@ -467,6 +551,10 @@ def areas_locate(
     ] = False,
 ) -> None:
     """Locate points to countries and test whether they lie inside an area."""
+    import numpy as np
+    import pandas as pd
+
+    from residency.areas import INSIDE, OUTSIDE, load_areas
     from residency.geo import CountryIndex
 
     if bool(coordinates) == (points is not None):
@@ -518,6 +606,8 @@ def areas_locate(
 
 def _print_table(frame: pd.DataFrame) -> None:
     """A frame as a terminal table, missing values as "—"."""
+    from rich.table import Table
+
     table = Table(*[str(c) for c in frame.columns])
     for row in frame.astype(object).where(frame.notna(), None).itertuples(index=False):
         table.add_row(*["—" if v is None else str(v) for v in row])
@@ -531,6 +621,8 @@ def _is_cloud_source(path: Path) -> bool:
 
 def _install(staged: Path, target: Path) -> None:
     """Move every file built in ``staged`` into ``target``, each replaced atomically."""
+    import shutil
+
     target.mkdir(parents=True, exist_ok=True)
     for file in sorted(staged.iterdir()):
         partial = target / f".{file.name}.partial"
@@ -562,6 +654,8 @@ def data_refresh(
     ] = None,
 ) -> None:
     """Rebuild the IP tables from newer published data (the packaged data stays)."""
+    from residency import cloudranges, ipdata
+
     target = out_dir or ipdata.user_data_dir()
     given = list(sources or [])
     cloud_sources = [s for s in given if _is_cloud_source(s)]
@@ -617,6 +711,8 @@ def data_refresh(
 @user_errors
 def data_info() -> None:
     """Which IP data lookups use, where it comes from, and its attribution."""
+    from residency import cloudranges, ipdata
+
     data = ipdata.load()
     out.print(f"[bold]folder:[/] {data.path}", highlight=False, soft_wrap=True)
     for source in data.metadata["sources"]:
@@ -647,6 +743,10 @@ def data_lookup(
     addresses: Annotated[list[str], typer.Argument(help="IPv4 or IPv6 addresses.")],
 ) -> None:
     """Country and autonomous system of each address, and the cloud range holding it."""
+    import pandas as pd
+
+    from residency import cloudranges, ipdata
+
     found = ipdata.lookup(addresses).assign(address=addresses)
     cloud = cloudranges.lookup(addresses).rename(columns={"region": "cloud_region"})
     _print_table(
@@ -657,8 +757,12 @@ def data_lookup(
 
 
 def main() -> None:
-    """Console entry point."""
-    app()
+    """Console entry point: an unforeseen exception is an internal error (exit 4), never a
+    traceback on the terminal and never an exit code that reads as a verdict."""
+    try:
+        app()
+    except Exception as exc:
+        sys.exit(internal_error(exc))
 
 
 if __name__ == "__main__":

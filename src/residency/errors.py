@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "DataError", "ResidencyError", "StoreError"]
+__all__ = ["INTERNAL_ERROR", "ConfigError", "DataError", "ResidencyError", "StoreError"]
 
 
 class ResidencyError(Exception):
@@ -21,3 +21,8 @@ class DataError(ResidencyError):
 
 class StoreError(ResidencyError):
     """The sweep store cannot be written or read."""
+
+
+INTERNAL_ERROR = 4
+"""The exit code of a bug or an unforeseen exception: never a verdict (0, 1, 3) and never a
+user's mistake (2). The CLI prints one line and writes the traceback to a file."""
