@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -277,3 +278,98 @@ def test_corrupt_parquet_in_the_store_is_one_line_exit_2(demo_dir: Path, tmp_pat
     assert "findings.parquet: cannot read table" in stderr
     assert len(stderr.strip().splitlines()) == 1
     assert stdout == ""
+
+
+# -- internal errors -------------------------------------------------------------------------
+
+BOOM_COLLECTOR = '''
+"""A collector that yields one good batch, then fails the way a bug would."""
+import time
+
+from pydantic import BaseModel
+
+from residency.collect import coverage_batch, coverage_row
+
+
+class Options(BaseModel):
+    url: str = ""
+
+
+class BoomCollector:
+    Options = Options
+
+    def __init__(self, source, options):
+        self.source, self.options = source, options
+
+    def collect(self, ctx):
+        row = coverage_row("pod", "ok", 0, time.perf_counter())
+        yield coverage_batch([row], source=self.source, observed_at=ctx.observed_at)
+        raise RuntimeError(f"injected failure talking to {self.options.url}")
+'''
+
+
+def _boom_plugin(folder: Path) -> Path:
+    """An installed-looking collector plugin (a module and its dist-info entry point) on a
+    folder that PYTHONPATH will name: the real plugin mechanism, not a patch."""
+    folder.mkdir()
+    (folder / "boom_collector.py").write_text(BOOM_COLLECTOR, encoding="utf-8")
+    info = folder / "boom_collector-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: boom-collector\nVersion: 0.1\n", encoding="utf-8"
+    )
+    (info / "entry_points.txt").write_text(
+        "[residency.collectors]\nboom = boom_collector:BoomCollector\n", encoding="utf-8"
+    )
+    return folder
+
+
+def test_an_unforeseen_collector_failure_is_exit_4_with_one_line_and_no_sweep(
+    tmp_path: Path,
+) -> None:
+    plugin = _boom_plugin(tmp_path / "plugin")
+    errors = tmp_path / "errors"
+    config = tmp_path / "residency.yaml"
+    config.write_text(
+        "area: eu\nstore: store\nsources:\n  - name: cluster\n    type: boom\n"
+        "    url: https://admin:Sw0rdfish@api.example.eu:6443/x?token=abc\n",
+        encoding="utf-8",
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(plugin), os.environ.get("PYTHONPATH", "")]),
+        "RESIDENCY_ERROR_DIR": str(errors),
+    }
+    result = subprocess.run(
+        [installed(), "sweep", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 4, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("internal error: RuntimeError: injected failure"), lines
+    assert "Traceback" not in result.stderr + result.stdout
+    [written] = errors.glob("residency-internal-error-*.txt")
+    assert f"(details in {written})" in lines[0]
+    details = written.read_text(encoding="utf-8")
+    assert "Traceback (most recent call last)" in details
+    assert "boom_collector.py" in details
+    # the source's URL credentials reach neither the terminal nor the file
+    for secret in ("Sw0rdfish", "token=abc", "admin:"):
+        assert secret not in result.stderr + details
+    assert "https://api.example.eu:6443" in lines[0]
+    # nothing was committed: no manifest, and history lists no sweep
+    assert not list((tmp_path / "store").glob("**/manifest.json"))
+    history = subprocess.run(
+        [installed(), "history", "--store", str(tmp_path / "store")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert history.returncode == 0, history.stderr
+    assert "sweep_id" not in history.stdout and "2026" not in history.stdout

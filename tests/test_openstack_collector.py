@@ -20,10 +20,10 @@ from residency.sample.osapi import Failure, OpenStackAPIServer
 from residency_openstack import KINDS, OpenStackCollector, OpenStackOptions
 from residency_sample import SampleCollector, SampleOptions
 
+from .conftest import openstack_warning_filters
+
 pytestmark = [
-    pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK50Warning"),
-    pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK60Warning"),
-    pytest.mark.filterwarnings("ignore::openstack.warnings.OpenStackDeprecationWarning"),
+    *openstack_warning_filters(),
 ]
 
 PASSWORD = "estate-admin-pw-5b1e"

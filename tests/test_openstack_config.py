@@ -21,12 +21,11 @@ from residency.telemetry import sink_flows
 from residency_openstack import OpenStackCollector, OpenStackOptions
 from residency_openstack.config_files import ceilometer_pipeline, oslo_config, parse_file
 
+from .conftest import openstack_warning_filters
 from .test_openstack_collector import ctx, tables
 
 pytestmark = [
-    pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK50Warning"),
-    pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK60Warning"),
-    pytest.mark.filterwarnings("ignore::openstack.warnings.OpenStackDeprecationWarning"),
+    *openstack_warning_filters(),
 ]
 
 PASSWORD = "config-test-pw-3e9a"

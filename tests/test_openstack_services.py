@@ -33,6 +33,8 @@ from .openstack_services import (
 openstack = pytest.importorskip("openstack")
 from openstack import exceptions as os_exc  # noqa: E402
 
+from .conftest import openstack_warning_filters  # noqa: E402
+
 VENV = Path(os.environ.get("RESIDENCY_OPENSTACK_VENV") or DEFAULT_VENV)
 PER_KIND = 20  # estate rows per kind and region: 20 volumes, all the rest, in fra1 and ams1
 REGIONS = ("fra1", "ams1")
@@ -41,9 +43,7 @@ PROJECT = "web-shop"  # where the reader and the member have their only role
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK50Warning"),
-    pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK60Warning"),
-    pytest.mark.filterwarnings("ignore::openstack.warnings.OpenStackDeprecationWarning"),
+    *openstack_warning_filters(),
 ]
 
 

@@ -20,14 +20,12 @@ import requests
 from residency.sample import GLOBAL_KINDS, SERVICE_OF, Estate, SampleSource
 from residency.sample.osapi import Failure, OpenStackAPIServer
 
-from .conftest import ROOT, SHARED
+from .conftest import ROOT, SHARED, openstack_warning_filters
 
 openstack = pytest.importorskip("openstack")
 
 pytestmark = [
-    pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK50Warning"),
-    pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK60Warning"),
-    pytest.mark.filterwarnings("ignore::openstack.warnings.OpenStackDeprecationWarning"),
+    *openstack_warning_filters(),
 ]
 
 PASSWORD = "osapi-admin-secret"

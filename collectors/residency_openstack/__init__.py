@@ -454,12 +454,14 @@ class OpenStackCollector:
             logger = logging.getLogger(name)
             if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
                 logger.addHandler(logging.NullHandler())
-        for category in (
-            openstack.warnings.OpenStackDeprecationWarning,
-            openstack.warnings.RemovedInSDK50Warning,
-            openstack.warnings.RemovedInSDK60Warning,
+        for name in (
+            "OpenStackDeprecationWarning",
+            "RemovedInSDK50Warning",
+            "RemovedInSDK60Warning",
         ):
-            warnings.filterwarnings("ignore", category=category)
+            category = getattr(openstack.warnings, name, None)  # 4.0 has no RemovedInSDK60Warning
+            if category is not None:
+                warnings.filterwarnings("ignore", category=category)
         options = self.options
         files = None
         secure = None

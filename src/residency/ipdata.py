@@ -260,7 +260,8 @@ def _parse_ipv4_matrix(m: U8) -> tuple[U32, Bools]:
     digit = m - np.uint8(48)  # wraps for bytes below "0"
     isdig = digit < 10
     isdig_u8 = isdig.view(np.uint8)
-    shape = np.take(_SHAPE_OF_DIGITS, _bitmask(isdig))
+    # the mask is below 2**16: viewed as intp (no copy) it indexes on every numpy 2 release
+    shape = np.take(_SHAPE_OF_DIGITS, _bitmask(isdig).view(np.intp))
     seen = (m - isdig_u8 * (m - np.uint8(1))).view("<u8")  # each digit becomes 1
     ok = shape > 0
     ok &= seen[:, 0] == np.take(_EXPECTED_BY_WORD[0], shape)
