@@ -42,7 +42,9 @@ def timed(command: list[str], runs: int) -> float:
         done = subprocess.run(command, capture_output=True, check=False)
         times.append(time.perf_counter() - t0)
         if done.returncode != 0:
-            raise SystemExit(f"{' '.join(command)} exited {done.returncode}: {done.stderr[-300:]!r}")
+            raise SystemExit(
+                f"{' '.join(command)} exited {done.returncode}: {done.stderr[-300:]!r}"
+            )
     return statistics.median(times)
 
 
