@@ -81,8 +81,8 @@ def http_get(api: ApiClient, url: str, timeout_s: float) -> Answer:
             raise OSError(exc.reason or "no answer") from None
         body = exc.body if isinstance(exc.body, (bytes, str)) else None
         data = body.encode() if isinstance(body, str) else (body or b"")
-        headers = exc.headers or {}
-        return Answer(int(exc.status), exc.reason, headers.get("Content-Type"), data)
+        answered = exc.headers or {}
+        return Answer(int(exc.status), exc.reason, answered.get("Content-Type"), data)
     data = response.data
     if data is None:  # 37 and later: the body is read on demand
         data = response.read()
